@@ -1,0 +1,112 @@
+//! Child processes (jq, the Python baselines, the ergosh binary): wall time
+//! and peak resident memory, read from `wait4`'s rusage.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// What one finished child did.
+pub struct Outcome {
+    pub wall: Duration,
+    /// Peak resident set size in KiB (`ru_maxrss`).
+    pub max_rss_kib: u64,
+    pub stdout: String,
+    pub stderr: String,
+    pub is_success: bool,
+}
+
+impl Outcome {
+    /// The child's stdout, trimmed, or an error naming what failed.
+    pub fn output(&self, what: &str) -> io::Result<&str> {
+        if self.is_success {
+            return Ok(self.stdout.trim());
+        }
+        let stderr = self.stderr.trim();
+        Err(io::Error::other(format!("{what} failed: {stderr}")))
+    }
+}
+
+/// Runs `command` to the end, its stdout and stderr read fully.
+pub fn run(command: &mut Command) -> io::Result<Outcome> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let stderr_reader = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = String::new();
+    child.stdout.take().expect("stdout is piped").read_to_string(&mut stdout)?;
+
+    let (is_success, max_rss_kib) = reap(child.id())?;
+    let wall = started.elapsed();
+    let stderr = stderr_reader.join().unwrap_or_default();
+    Ok(Outcome { wall, max_rss_kib, stdout, stderr, is_success })
+}
+
+/// Time to the first line of stdout, and to exit after the pipe is dropped
+/// right then (what `| head -1` sees).
+pub struct FirstLine {
+    pub first_line: Duration,
+    pub exit: Duration,
+}
+
+/// Runs `command`, reads one line of its stdout, then closes the pipe.
+pub fn first_line(command: &mut Command) -> io::Result<FirstLine> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let first_line = started.elapsed();
+    drop(reader);
+
+    reap(child.id())?;
+    let exit = started.elapsed();
+    if line.is_empty() {
+        return Err(io::Error::other("the child printed nothing"));
+    }
+    Ok(FirstLine { first_line, exit })
+}
+
+/// Waits for the child with `wait4`: (exited with 0, peak RSS in KiB).
+fn reap(pid: u32) -> io::Result<(bool, u64)> {
+    let mut status = 0;
+    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = pid as libc::pid_t;
+    loop {
+        // SAFETY: valid pointers to locals; pid is a child we spawned and
+        // have not waited for.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    let is_success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    // On Linux ru_maxrss is in KiB.
+    Ok((is_success, usage.ru_maxrss.max(0) as u64))
+}
+
+/// Whether `program args...` runs and exits with 0.
+pub fn is_available(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|status| status.success())
+        .unwrap_or(false)
+}
