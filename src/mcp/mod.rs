@@ -1,1 +1,27 @@
-//! placeholder: see src/README.md
+//! The MCP client: JSON-RPC 2.0 over streamable HTTP (a JSON body or an SSE
+//! stream per request), sessions, bearer tokens, timeouts, cancellation and
+//! size caps. It knows nothing of Rhai or the terminal.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `client.rs` | [`McpClient`]: handshake, tools, calls, cancellation, close |
+//! | `transport.rs` | one HTTP exchange: headers, body caps, failure mapping |
+//! | `reader.rs` | bytes → one JSON-RPC result, for JSON bodies and SSE events |
+//! | `sse.rs` | the incremental `text/event-stream` parser |
+//! | `error.rs` | [`McpError`], one line each, with hints |
+//! | `options.rs`, `secret.rs` | [`ClientOptions`], [`Secret`] |
+
+mod client;
+mod error;
+mod options;
+mod reader;
+mod secret;
+mod sse;
+mod transport;
+
+pub use crate::protocol::Implementation;
+pub use client::{McpClient, ToolOutput};
+pub use error::McpError;
+pub use options::ClientOptions;
+pub use secret::Secret;
+pub use sse::{SseEvent, SseParser};
