@@ -6,9 +6,32 @@
 //! `tools/list`) lives in this folder; the node state and every other tool
 //! handler live in [`world`].
 
+mod body;
+mod clock;
+mod cluster;
+mod faults;
+mod rpc;
+mod sampler;
+mod schema;
+mod server;
+mod wire;
+pub mod world;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub mod world;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use cluster::Cluster;
+pub use faults::{Fault, FaultRule};
+pub use world::Planted;
+
+/// The number of workers that serve requests on each node.
+pub const WORKERS_PER_NODE: usize = cluster::WORKERS;
 
 /// The names of the planted troubles, each what one playbook diagnoses.
 pub const SCENARIOS: &[&str] = &[
@@ -91,5 +114,138 @@ impl SimOptions {
             return SCENARIOS.iter().map(|name| name.to_string()).collect();
         }
         self.scenarios.clone()
+    }
+}
+
+/// One `tools/call` as it arrived at the entry node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCall {
+    /// The node the call was for (the entry node unless `node` was set).
+    pub node: String,
+    pub tool: String,
+    /// The arguments as sent, `node` and `timeout` included; null when the
+    /// request had none.
+    pub arguments: Value,
+    /// Sim time of arrival.
+    pub at_ms: u64,
+}
+
+/// A running simulated cluster; dropping it shuts it down.
+pub struct Simulator {
+    address: SocketAddr,
+    control: SimControl,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds 127.0.0.1 and serves on a runtime of its own thread.
+    pub fn start(options: SimOptions) -> io::Result<Simulator> {
+        let listener = TcpListener::bind(("127.0.0.1", options.port))?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ergosh-sim")
+            .enable_all()
+            .build()?;
+        let cluster = Arc::new(runtime.block_on(async { Cluster::new(options) }));
+        let (shutdown, stop) = oneshot::channel();
+        let served = cluster.clone();
+        let thread = std::thread::Builder::new()
+            .name("ergosh-sim".to_string())
+            .spawn(move || {
+                let _ = runtime.block_on(server::serve(listener, served, stop));
+                runtime.shutdown_background();
+            })?;
+        Ok(Simulator {
+            address,
+            control: SimControl { cluster },
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub fn url(&self) -> String {
+        format!("http://{}/mcp", self.address)
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle for tests and the front end: time, records, faults.
+    pub fn control(&self) -> SimControl {
+        self.control.clone()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Steers a running simulator from outside.
+#[derive(Clone)]
+pub struct SimControl {
+    cluster: Arc<Cluster>,
+}
+
+impl SimControl {
+    /// Every node, the entry node first.
+    pub fn node_names(&self) -> Vec<String> {
+        self.cluster.names.clone()
+    }
+
+    /// The node the HTTP endpoint belongs to.
+    pub fn entry_node(&self) -> String {
+        self.cluster.entry.clone()
+    }
+
+    /// Steps sim time forward, running due sampler ticks in order.
+    pub fn advance(&self, by: Duration) {
+        self.cluster.advance(by);
+    }
+
+    /// Sim time in milliseconds since start.
+    pub fn now_ms(&self) -> u64 {
+        self.cluster.clock.now_ms()
+    }
+
+    /// Every `tools/call` received so far, oldest first.
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.cluster.calls()
+    }
+
+    /// The planted troubles and where they are.
+    pub fn planted(&self) -> Vec<Planted> {
+        self.cluster.planted()
+    }
+
+    /// `(node, sampler id, status)` of every sampler still readable.
+    pub fn samplers(&self) -> Vec<(String, String, String)> {
+        self.cluster.catch_up();
+        self.cluster.samplers()
+    }
+
+    /// Adds a fault rule; the first matching rule applies.
+    pub fn set_fault(&self, rule: FaultRule) {
+        self.cluster.faults.add(rule);
+    }
+
+    /// Removes every fault rule and restores the normal tool list.
+    pub fn clear_faults(&self) {
+        self.cluster.faults.clear();
+        self.cluster
+            .tools_changed
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 }
