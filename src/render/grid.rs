@@ -1,0 +1,248 @@
+//! The table layout: measure every cell once, fit the columns to the
+//! terminal width, then stream the rows through `tabled` one by one.
+//!
+//! Cells are formatted twice (measure, then write) rather than kept, so a
+//! 100,000-row listing costs no second copy of itself in memory.
+
+use std::io::{self, Write};
+
+use tabled::settings::Style;
+use tabled::tables::IterTable;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::render::cell::Cell;
+use crate::render::style::Paint;
+
+/// The space a column takes beyond its content: one space each side, and
+/// one vertical bar between columns.
+const COLUMN_OVERHEAD: usize = 3;
+
+/// Where the cells of a grid come from.
+pub trait Source {
+    fn row_count(&self) -> usize;
+    fn cell(&self, row: usize, column: usize) -> Cell;
+}
+
+/// One column as measured.
+struct Column {
+    name: String,
+    width: usize,
+    numeric: bool,
+    constant: bool,
+}
+
+/// A measured grid, ready to fit and write.
+pub struct Grid {
+    columns: Vec<Column>,
+    header: bool,
+    hidden: Vec<String>,
+}
+
+impl Grid {
+    /// Measures every cell of `source` under the column `names`.
+    pub fn measure(source: &dyn Source, names: Vec<String>, header: bool) -> Grid {
+        let mut columns: Vec<Column> = names
+            .into_iter()
+            .map(|name| Column {
+                width: if header { name.width() } else { 0 },
+                name,
+                numeric: true,
+                constant: true,
+            })
+            .collect();
+        let mut firsts: Vec<Option<String>> = vec![None; columns.len()];
+        let mut seen = vec![false; columns.len()];
+
+        for row in 0..source.row_count() {
+            for (index, column) in columns.iter_mut().enumerate() {
+                let cell = source.cell(row, index);
+                column.width = column.width.max(cell.text.width());
+                if !cell.text.is_empty() {
+                    seen[index] = true;
+                    column.numeric &= cell.numeric;
+                }
+                match &firsts[index] {
+                    None => firsts[index] = Some(cell.text),
+                    Some(first) => column.constant &= *first == cell.text,
+                }
+            }
+        }
+        for (column, seen) in columns.iter_mut().zip(seen) {
+            column.numeric &= seen;
+        }
+
+        Grid { columns, header, hidden: Vec::new() }
+    }
+
+    /// Narrows the grid to `width` terminal columns. Columns whose value is
+    /// the same in every row (of three or more) go first, since they say
+    /// least; then long columns shrink; when even the narrowest layout is too
+    /// wide, columns go from the right.
+    pub fn fit(&mut self, width: usize, rows: usize) {
+        while self.total(|column| column.width) > width && rows >= 3 {
+            let Some(victim) = self.columns.iter().rposition(|column| column.constant) else {
+                break;
+            };
+            self.hide(victim);
+        }
+        while self.columns.len() > 1 && self.total(minimum) > width {
+            self.hide(self.columns.len() - 1);
+        }
+        if self.total(|column| column.width) > width {
+            self.shrink(width);
+        }
+    }
+
+    fn hide(&mut self, index: usize) {
+        let column = self.columns.remove(index);
+        self.hidden.push(column.name);
+    }
+
+    /// Names of the columns dropped to fit, in the order they were dropped.
+    pub fn hidden(&self) -> &[String] {
+        &self.hidden
+    }
+
+    fn total(&self, width_of: impl Fn(&Column) -> usize) -> usize {
+        let content: usize = self.columns.iter().map(width_of).sum();
+        content + self.columns.len() * COLUMN_OVERHEAD - 1
+    }
+
+    /// Caps the widest columns at the largest common width that fits.
+    fn shrink(&mut self, width: usize) {
+        let fits = |cap: usize, columns: &[Column]| {
+            let content: usize = columns
+                .iter()
+                .map(|column| column.width.min(cap.max(minimum(column))))
+                .sum();
+            content + columns.len() * COLUMN_OVERHEAD - 1 <= width
+        };
+
+        let widest = self.columns.iter().map(|column| column.width).max().unwrap_or(0);
+        let (mut low, mut high) = (0, widest);
+        while low < high {
+            let middle = (low + high).div_ceil(2);
+            if fits(middle, &self.columns) {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        for column in &mut self.columns {
+            column.width = column.width.min(low.max(minimum(column)));
+        }
+    }
+
+    /// Writes the header, its rule, and then every row of `source`, where
+    /// `source` columns are indexed as measured (hidden ones skipped).
+    pub fn write(
+        &self,
+        source: &dyn Source,
+        all_names: &[String],
+        out: &mut dyn Write,
+        paint: Paint,
+    ) -> io::Result<()> {
+        if self.columns.is_empty() {
+            return Ok(());
+        }
+        let indexes: Vec<usize> = self
+            .columns
+            .iter()
+            .filter_map(|column| all_names.iter().position(|name| *name == column.name))
+            .collect();
+
+        if self.header {
+            self.write_header(out, paint)?;
+        }
+
+        let rows = (0..source.row_count()).map(|row| {
+            self.columns
+                .iter()
+                .zip(&indexes)
+                .map(|(column, &index)| {
+                    let cell = source.cell(row, index);
+                    pad(&cell.text, column.width, column.numeric)
+                })
+                .collect::<Vec<String>>()
+        });
+
+        let mut table = IterTable::new(rows);
+        table.with(Style::empty().vertical('│')).sniff(1);
+        table.build(&mut *out)?;
+        writeln!(out)
+    }
+
+    fn write_header(&self, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+        let names: Vec<String> = self
+            .columns
+            .iter()
+            .map(|column| pad(&column.name, column.width, column.numeric))
+            .collect();
+        let line = format!(" {} ", names.join(" │ "));
+        writeln!(out, "{}", paint.bold(&line))?;
+
+        let rules: Vec<String> = self
+            .columns
+            .iter()
+            .map(|column| "─".repeat(column.width + 2))
+            .collect();
+        writeln!(out, "{}", paint.dim(&rules.join("┼")))
+    }
+}
+
+/// The narrowest a column may become before columns are dropped instead.
+fn minimum(column: &Column) -> usize {
+    column.width.min(column.name.width().clamp(4, 10))
+}
+
+/// Truncates `text` to `width` (with an ellipsis) and pads it, numbers to
+/// the right.
+pub fn pad(text: &str, width: usize, right: bool) -> String {
+    let text = truncate(text, width);
+    let fill = width.saturating_sub(text.width());
+    if right {
+        format!("{}{text}", " ".repeat(fill))
+    } else {
+        format!("{text}{}", " ".repeat(fill))
+    }
+}
+
+/// Cuts `text` to `width` display columns, ending in `…` when cut.
+pub fn truncate(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if text.width() <= width {
+        return text.into();
+    }
+    if width == 0 {
+        return "".into();
+    }
+    let mut kept = String::new();
+    let mut used = 0;
+    for character in text.chars() {
+        let size = character.width().unwrap_or(0);
+        if used + size > width - 1 {
+            break;
+        }
+        used += size;
+        kept.push(character);
+    }
+    kept.push('…');
+    kept.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_ends_in_an_ellipsis_within_the_width() {
+        assert_eq!(truncate("slow_worker", 6), "slow_…");
+        assert_eq!(truncate("slow", 6), "slow");
+        assert_eq!(truncate("slow", 1), "…");
+    }
+
+    #[test]
+    fn numbers_pad_on_the_left() {
+        assert_eq!(pad("42", 5, true), "   42");
+        assert_eq!(pad("ab", 4, false), "ab  ");
+    }
+}
