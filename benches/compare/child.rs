@@ -76,16 +76,31 @@ pub fn first_line(command: &mut Command) -> io::Result<FirstLine> {
     Ok(FirstLine { first_line, exit })
 }
 
+/// `struct rusage` of Linux on 64-bit targets: two timevals, then 14
+/// longs, `ru_maxrss` (KiB) first.
+#[repr(C)]
+struct Rusage {
+    user_time: [i64; 2],
+    system_time: [i64; 2],
+    max_rss: i64,
+    rest: [i64; 13],
+}
+
+extern "C" {
+    // From the C library std already links; declared here rather than
+    // adding the `libc` crate for one call.
+    fn wait4(pid: i32, status: *mut i32, options: i32, usage: *mut Rusage) -> i32;
+}
+
 /// Waits for the child with `wait4`: (exited with 0, peak RSS in KiB).
 fn reap(pid: u32) -> io::Result<(bool, u64)> {
     let mut status = 0;
-    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = pid as libc::pid_t;
+    let mut usage = Rusage { user_time: [0; 2], system_time: [0; 2], max_rss: 0, rest: [0; 13] };
+    let pid = pid as i32;
     loop {
         // SAFETY: valid pointers to locals; pid is a child we spawned and
         // have not waited for.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        let reaped = unsafe { wait4(pid, &mut status, 0, &mut usage) };
         if reaped == pid {
             break;
         }
@@ -94,9 +109,9 @@ fn reap(pid: u32) -> io::Result<(bool, u64)> {
             return Err(error);
         }
     }
-    let is_success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    // On Linux ru_maxrss is in KiB.
-    Ok((is_success, usage.ru_maxrss.max(0) as u64))
+    // WIFEXITED and WEXITSTATUS.
+    let is_success = status & 0x7f == 0 && (status >> 8) & 0xff == 0;
+    Ok((is_success, usage.max_rss.max(0) as u64))
 }
 
 /// Whether `program args...` runs and exits with 0.
