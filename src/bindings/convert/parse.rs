@@ -1,0 +1,502 @@
+//! A strict JSON parser that builds Rhai values directly.
+//!
+//! A `process_list(#{limit: -1})` answer is tens of megabytes, so this skips
+//! the `serde_json::Value` a generic parser would build first: bytes are
+//! scanned once, unescaped strings are sliced out whole (`memchr`), integers
+//! accumulate into `i64`, and repeated short strings ("sleep", application
+//! names, parent PIDs) share one `ImmutableString` through a small cache.
+
+use std::collections::BTreeMap;
+
+use memchr::{memchr, memchr2};
+use rhai::{Array, Dynamic, ImmutableString, Map};
+
+use super::ConvertError;
+
+/// Containers nested deeper than this are refused (the parser recurses).
+pub const MAX_DEPTH: usize = 512;
+
+/// Rhai's map key type (a short-string-optimised `SmartString`), named
+/// through `Map` because rhai exports it only with its `internals` feature.
+pub(super) type Identifier = <Map as KeyOf>::Key;
+
+pub(super) trait KeyOf {
+    type Key;
+}
+
+impl<K, V> KeyOf for BTreeMap<K, V> {
+    type Key = K;
+}
+
+/// Parses one JSON document into a Rhai value, single-threaded.
+pub fn parse_sequential(text: &str) -> Result<Dynamic, ConvertError> {
+    let mut parser = Parser::new(text, 0);
+    parser.skip_whitespace();
+    let value = parser.value()?;
+    parser.expect_end()?;
+    Ok(value)
+}
+
+/// Where one part of a split top-level array stopped.
+pub(super) enum PartEnd {
+    /// At the start of an element at the given offset: the next part
+    /// (which started there) carries on.
+    Handoff,
+    /// At the end of the document, closing bracket and all.
+    Complete,
+}
+
+pub(super) struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    depth: usize,
+    strings: StringCache<'a>,
+    /// Members of the objects being parsed, innermost last.
+    members: Vec<(Identifier, Dynamic)>,
+    /// Room for strings that contain escapes.
+    scratch: String,
+}
+
+impl<'a> Parser<'a> {
+    pub(super) fn new(text: &'a str, pos: usize) -> Parser<'a> {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos,
+            depth: 0,
+            strings: StringCache::new(),
+            members: Vec::with_capacity(64),
+            scratch: String::new(),
+        }
+    }
+
+    /// Parses elements of the top-level array from the current position
+    /// (just after `[` for the first part, at an element for the others)
+    /// until the closing bracket, or until the element starting at `stop`.
+    pub(super) fn top_array_part(
+        &mut self,
+        first: bool,
+        stop: Option<usize>,
+    ) -> Result<(Array, PartEnd), ConvertError> {
+        let mut items = Array::with_capacity(1024);
+        self.depth = 1;
+        self.skip_whitespace();
+        if first && self.peek() == Some(b']') {
+            self.pos += 1;
+            self.expect_end()?;
+            return Ok((items, PartEnd::Complete));
+        }
+
+        loop {
+            if Some(self.pos) == stop {
+                return Ok((items, PartEnd::Handoff));
+            }
+            items.push(self.value()?);
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    self.expect_end()?;
+                    return Ok((items, PartEnd::Complete));
+                }
+                _ => return Err(self.error("expected `,` or `]` after an array element")),
+            }
+        }
+    }
+
+    /// Only whitespace may follow the document.
+    pub(super) fn expect_end(&mut self) -> Result<(), ConvertError> {
+        self.skip_whitespace();
+        if self.pos == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(self.error("trailing characters after the JSON value"))
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    pub(super) fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    pub(super) fn error(&self, message: &str) -> ConvertError {
+        ConvertError::syntax(self.text, self.pos, message)
+    }
+
+    /// One value at the current position (whitespace already skipped).
+    fn value(&mut self) -> Result<Dynamic, ConvertError> {
+        match self.peek() {
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => {
+                self.pos += 1;
+                self.string_value().map(Dynamic::from)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal("true", Dynamic::TRUE),
+            Some(b'f') => self.literal("false", Dynamic::FALSE),
+            Some(b'n') => self.literal("null", Dynamic::UNIT),
+            Some(_) => Err(self.error("expected a JSON value")),
+            None => Err(self.error("unexpected end of input")),
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Dynamic) -> Result<Dynamic, ConvertError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("expected a JSON value"))
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ConvertError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
+        }
+        self.pos += 1;
+        self.skip_whitespace();
+        Ok(())
+    }
+
+    fn array(&mut self) -> Result<Dynamic, ConvertError> {
+        self.enter()?;
+        let mut items = Array::new();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Dynamic::from_array(items));
+        }
+
+        loop {
+            items.push(self.value()?);
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Dynamic::from_array(items));
+                }
+                _ => return Err(self.error("expected `,` or `]` after an array element")),
+            }
+        }
+    }
+
+    fn object(&mut self) -> Result<Dynamic, ConvertError> {
+        self.enter()?;
+        let start = self.members.len();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Dynamic::from_map(Map::new()));
+        }
+
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(self.error("expected a string key"));
+            }
+            self.pos += 1;
+            let key = self.key()?;
+
+            self.skip_whitespace();
+            if self.peek() != Some(b':') {
+                return Err(self.error("expected `:` after an object key"));
+            }
+            self.pos += 1;
+            self.skip_whitespace();
+
+            let value = self.value()?;
+            self.members.push((key, value));
+
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    // a repeated key keeps its last value, as serde_json does
+                    let map: Map = self.members.drain(start..).collect();
+                    return Ok(Dynamic::from_map(map));
+                }
+                _ => return Err(self.error("expected `,` or `}` after an object member")),
+            }
+        }
+    }
+
+    /// An object key; the opening quote is consumed.
+    fn key(&mut self) -> Result<Identifier, ConvertError> {
+        let (start, end, escaped) = self.string_extent()?;
+        if escaped {
+            self.unescape(start, end)?;
+            Ok(Identifier::from(self.scratch.as_str()))
+        } else {
+            Ok(Identifier::from(&self.text[start..end]))
+        }
+    }
+
+    /// A string value; the opening quote is consumed.
+    fn string_value(&mut self) -> Result<ImmutableString, ConvertError> {
+        let (start, end, escaped) = self.string_extent()?;
+        let bytes: &'a [u8] = self.bytes;
+        let raw = &bytes[start..end];
+        let slot = self.strings.slot(raw);
+        if let Some(shared) = slot.and_then(|slot| self.strings.get(slot, raw)) {
+            return Ok(shared);
+        }
+
+        let value = if escaped {
+            self.unescape(start, end)?;
+            ImmutableString::from(self.scratch.as_str())
+        } else {
+            ImmutableString::from(&self.text[start..end])
+        };
+        if let Some(slot) = slot {
+            self.strings.put(slot, raw, value.clone());
+        }
+        Ok(value)
+    }
+
+    /// Finds the closing quote of the string starting at `pos` and moves
+    /// past it: (start, end, whether it holds escapes). Control characters
+    /// are refused here; escapes are checked when decoded.
+    fn string_extent(&mut self) -> Result<(usize, usize, bool), ConvertError> {
+        let start = self.pos;
+        let mut cursor = start;
+        let mut escaped = false;
+
+        let end = loop {
+            let Some(offset) = memchr2(b'"', b'\\', &self.bytes[cursor..]) else {
+                self.pos = self.bytes.len();
+                return Err(self.error("unterminated string"));
+            };
+            cursor += offset;
+            if self.bytes[cursor] == b'"' {
+                break cursor;
+            }
+            escaped = true;
+            cursor += 2;
+            if cursor > self.bytes.len() {
+                self.pos = self.bytes.len();
+                return Err(self.error("unterminated string"));
+            }
+        };
+
+        if let Some(offset) = self.bytes[start..end].iter().position(|&byte| byte < 0x20) {
+            self.pos = start + offset;
+            return Err(self.error("control character in a string"));
+        }
+        self.pos = end + 1;
+        Ok((start, end, escaped))
+    }
+
+    /// Decodes the escapes of `text[start..end]` into `scratch`.
+    fn unescape(&mut self, start: usize, end: usize) -> Result<(), ConvertError> {
+        self.scratch.clear();
+        let mut cursor = start;
+
+        while cursor < end {
+            let run = memchr(b'\\', &self.bytes[cursor..end]).map_or(end, |offset| cursor + offset);
+            self.scratch.push_str(&self.text[cursor..run]);
+            if run == end {
+                break;
+            }
+
+            let escape = self.bytes[run + 1];
+            cursor = run + 2;
+            let decoded = match escape {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let (character, next) = self.unicode_escape(cursor, end)?;
+                    cursor = next;
+                    character
+                }
+                _ => {
+                    self.pos = run;
+                    return Err(self.error("invalid escape in a string"));
+                }
+            };
+            self.scratch.push(decoded);
+        }
+        Ok(())
+    }
+
+    /// `XXXX` after `\u` at `at`, joining a surrogate pair when one follows.
+    /// A lone surrogate decodes to U+FFFD, as Go's encoding/json does.
+    fn unicode_escape(&mut self, at: usize, end: usize) -> Result<(char, usize), ConvertError> {
+        let Some(unit) = hex4(&self.bytes[at..end]) else {
+            self.pos = at;
+            return Err(self.error("invalid unicode escape in a string"));
+        };
+        let next = at + 4;
+
+        match unit {
+            0xD800..=0xDBFF => {
+                let rest = &self.bytes[next..end];
+                let low = match rest {
+                    [b'\\', b'u', tail @ ..] => hex4(tail),
+                    _ => None,
+                };
+                match low {
+                    Some(low @ 0xDC00..=0xDFFF) => {
+                        let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                        Ok((char::from_u32(scalar).unwrap_or('\u{FFFD}'), next + 6))
+                    }
+                    _ => Ok(('\u{FFFD}', next)),
+                }
+            }
+            0xDC00..=0xDFFF => Ok(('\u{FFFD}', next)),
+            _ => Ok((char::from_u32(unit).unwrap_or('\u{FFFD}'), next)),
+        }
+    }
+
+    fn number(&mut self) -> Result<Dynamic, ConvertError> {
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+
+        let mut magnitude: u64 = 0;
+        let mut overflow = false;
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                while let Some(digit @ b'0'..=b'9') = self.peek() {
+                    let next = magnitude
+                        .checked_mul(10)
+                        .and_then(|value| value.checked_add(u64::from(digit - b'0')));
+                    match next {
+                        Some(value) => magnitude = value,
+                        None => overflow = true,
+                    }
+                    self.pos += 1;
+                }
+            }
+            _ => return Err(self.error("invalid number")),
+        }
+
+        let mut fractional = false;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.digits()?;
+            fractional = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.digits()?;
+            fractional = true;
+        }
+
+        if !fractional && !overflow {
+            if !negative && magnitude <= i64::MAX as u64 {
+                return Ok(Dynamic::from_int(magnitude as i64));
+            }
+            // -0 stays a float, as in serde_json
+            if negative && magnitude != 0 && magnitude <= i64::MAX as u64 + 1 {
+                return Ok(Dynamic::from_int((magnitude as i64).wrapping_neg()));
+            }
+        }
+        self.float(start)
+    }
+
+    fn digits(&mut self) -> Result<(), ConvertError> {
+        if !matches!(self.peek(), Some(b'0'..=b'9')) {
+            return Err(self.error("invalid number"));
+        }
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        Ok(())
+    }
+
+    fn float(&mut self, start: usize) -> Result<Dynamic, ConvertError> {
+        match self.text[start..self.pos].parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(Dynamic::from_float(value)),
+            _ => {
+                self.pos = start;
+                Err(self.error("number out of range"))
+            }
+        }
+    }
+}
+
+fn hex4(bytes: &[u8]) -> Option<u32> {
+    let digits = bytes.get(..4)?;
+    let mut value = 0;
+    for &digit in digits {
+        value = value * 16 + char::from(digit).to_digit(16)?;
+    }
+    Some(value)
+}
+
+/// A direct-mapped cache of short string values, keyed by their raw bytes
+/// in the input: a hit shares the `ImmutableString` instead of allocating.
+/// Unique strings (PIDs) just overwrite slots; frequent ones keep coming
+/// back.
+struct StringCache<'a> {
+    slots: Vec<Option<(&'a [u8], ImmutableString)>>,
+}
+
+/// Longer strings are rarely repeated; hashing them would not pay.
+const CACHED_LENGTH: usize = 48;
+const SLOT_BITS: u32 = 12;
+
+impl<'a> StringCache<'a> {
+    fn new() -> Self {
+        StringCache {
+            slots: vec![None; 1 << SLOT_BITS],
+        }
+    }
+
+    fn slot(&self, raw: &[u8]) -> Option<usize> {
+        if raw.len() > CACHED_LENGTH {
+            return None;
+        }
+        let mut hash = raw.len() as u64;
+        for chunk in raw.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        Some((hash >> (64 - SLOT_BITS)) as usize)
+    }
+
+    fn get(&self, slot: usize, raw: &[u8]) -> Option<ImmutableString> {
+        match &self.slots[slot] {
+            Some((key, value)) if *key == raw => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, slot: usize, raw: &'a [u8], value: ImmutableString) {
+        self.slots[slot] = Some((raw, value));
+    }
+}
