@@ -44,9 +44,12 @@ pub fn cluster(plan: &Plan) -> Cluster {
     let mut nodes: Vec<Node> = (0..count).map(|index| base_node(plan, index)).collect();
 
     storefront(&mut nodes[0], plan, &mut planted);
-    // With a single node, the backend's troubles live on the entry node.
-    let backend_index = if count > 1 { 1 } else { 0 };
-    pricing(&mut nodes[backend_index], plan, &mut planted);
+    if count > 1 {
+        pricing(&mut nodes[1], plan, &mut planted);
+    } else {
+        // A single node carries the backend's trouble itself.
+        goroutine_leak(&mut nodes[0], "storefront", plan, &mut planted);
+    }
     if count > 2 {
         ledger(&mut nodes[2]);
     }
@@ -131,45 +134,74 @@ fn chatter(node: &mut Node, process: u64, level: &str, every_ms: i64, messages: 
     });
 }
 
-/// The entry node's shop, where most trouble lives.
+/// The entry node's shop, where most trouble lives. The spawn order puts
+/// each part on the PID number the recorded node used for the same part
+/// (see `RECORDED_NAMES`).
 fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
     const APP: &str = "storefront";
     let mut storefront = app(APP, "online storefront", "2.3.1", "permanent", 10, node.born_ms + 400);
     storefront.env = vec![("region".to_string(), "eu-west".to_string())];
     node.apps.push(storefront);
 
-    let checkout = if plan.has("overload") {
-        let flow = Flow {
-            in_per_sec: 200.0,
-            out_per_sec: 0.0,
-            handled_per_sec: 150.0,
-            run_ns_per_message: 400_000.0,
-            per_wakeup: 40.0,
-            busy_ns_per_sec: 0.0,
-        };
-        let id = node.add("checkout_worker", APP, "main.checkoutWorker", 1, flow);
-        set_state(node, id, State::Running);
-        chatter(node, id, "warning", 15_000, &["checkout backlog above high-water mark (check #{n})"]);
-        plant(planted, "overload", node, "checkout_worker", "mailbox grows by 50 messages/s; ~40 messages per wakeup");
-        id
-    } else {
-        node.add("checkout_worker", APP, "main.checkoutWorker", 1, Flow::calm(20.0, 20.0, 300_000.0))
-    };
-    node.processes.get_mut(&checkout).map(|process| process.mailbox_size = 50_000);
+    let named = [
+        ("checkout_worker", "main.checkoutWorker", Flow::calm(20.0, 20.0, 300_000.0)),
+        ("cart_service", "main.cartService", Flow::calm(6.0, 6.0, 250_000.0)),
+        ("session_manager", "main.sessionManager", Flow::calm(0.5, 0.5, 90_000.0)),
+        ("billing_sup", "main.billingSup", Flow::default()),
+        ("billing_gw", "main.billingGateway", Flow::calm(1.0, 1.0, 800_000.0)),
+        ("order_feed", "main.orderFeed", Flow::calm(1.0, 1.0, 120_000.0)),
+        ("stock_feed", "main.stockFeed", Flow::calm(0.2, 0.0, 90_000.0)),
+        ("catalog", "main.catalog", Flow::calm(3.0, 3.0, 400_000.0)),
+        ("inventory_cache", "main.inventoryCache", Flow::calm(1.0, 1.0, 210_000.0)),
+        ("audit_sink", "main.auditSink", Flow::calm(0.1, 0.0, 50_000.0)),
+        ("price_sync", "main.priceSync", Flow::calm(1.0, 1.0, 500_000.0)),
+        ("report_builder", "main.reportBuilder", Flow::calm(2.0, 2.0, 1_500_000.0)),
+        ("thumbnail_pool", "main.thumbnailPool", Flow::calm(0.5, 0.5, 2_000_000.0)),
+        ("order_desk", "main.orderDesk", Flow::calm(0.2, 0.2, 350_000.0)),
+        ("throwaway_factory", "main.throwawayFactory", Flow::default()),
+        ("order_archive", "main.orderArchive", Flow::default()),
+        ("rate_oracle", "main.rateOracle", Flow::calm(0.5, 0.3, 700_000.0)),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for (name, behavior, flow) in named {
+        let parent = if name == "billing_gw" { ids["billing_sup"] } else { 1 };
+        ids.insert(name, node.add(name, APP, behavior, parent, flow));
+    }
+    let id = |name: &str| ids[name];
+    configure(node, id("billing_sup"), |process| {
+        process.role = Role::Supervisor { strategy: "one_for_one".to_string(), restarts: 0 };
+    });
+    configure(node, id("order_desk"), |process| process.role = Role::OrderDesk { accepted: 0 });
+    configure(node, id("audit_sink"), |process| process.role = Role::Blackhole);
+    configure(node, id("throwaway_factory"), |process| process.role = Role::Factory);
+    configure(node, id("checkout_worker"), |process| process.mailbox_size = 50_000);
 
+    if plan.has("overload") {
+        configure(node, id("checkout_worker"), |process| {
+            process.state = State::Running;
+            process.flow = Flow {
+                in_per_sec: 200.0,
+                out_per_sec: 0.0,
+                handled_per_sec: 150.0,
+                run_ns_per_message: 400_000.0,
+                per_wakeup: 40.0,
+                busy_ns_per_sec: 0.0,
+            };
+        });
+        chatter(node, id("checkout_worker"), "warning", 15_000, &["checkout backlog above high-water mark (check #{n})"]);
+        plant(planted, "overload", node, "checkout_worker", "mailbox grows by 50 messages/s; ~40 messages per wakeup");
+    }
     if plan.has("slow_callback") {
-        let flow = Flow { handled_per_sec: 20.0, ..Flow::calm(25.0, 0.0, 48_000_000.0) };
-        let id = node.add("report_builder", APP, "main.reportBuilder", 1, flow);
-        set_state(node, id, State::Running);
+        configure(node, id("report_builder"), |process| {
+            process.state = State::Running;
+            process.flow = Flow { handled_per_sec: 20.0, ..Flow::calm(25.0, 0.0, 48_000_000.0) };
+        });
         plant(planted, "slow_callback", node, "report_builder", "48ms per message, one message per wakeup; mailbox grows by 5/s");
-    } else {
-        node.add("report_builder", APP, "main.reportBuilder", 1, Flow::calm(2.0, 2.0, 1_500_000.0));
     }
 
-    let manager = node.add("session_manager", APP, "main.sessionManager", 1, Flow::calm(0.5, 0.5, 90_000.0));
     let leaking = plan.has("process_leak");
     node.sessions.push(Sessions {
-        parent: manager,
+        parent: id("session_manager"),
         behavior: "main.sessionHandler".to_string(),
         every_ms: if leaking { 2_000 } else { 4_000 },
         next_ms: node.born_ms + 1_000,
@@ -180,28 +212,37 @@ fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         plant(planted, "process_leak", node, "session_manager", "a nameless main.sessionHandler child every 2s, none ever terminates");
     }
 
-    let supervisor_role = Role::Supervisor { strategy: "one_for_one".to_string(), restarts: 0 };
-    let billing = node.add("billing_sup", APP, "main.billingSup", 1, Flow::default());
-    node.processes.get_mut(&billing).map(|process| process.role = supervisor_role);
-    let gateway = node.add("billing_gw", APP, "main.billingGateway", billing, Flow::calm(1.0, 1.0, 800_000.0));
     if plan.has("restart_loop") {
-        let born = node.born_ms;
-        node.restarts.push(RestartLoop { supervisor: billing, child: gateway, every_ms: 3_000, next_ms: born + 3_000, crashes: 0 });
+        let (supervisor, child, born) = (id("billing_sup"), id("billing_gw"), node.born_ms);
+        node.restarts.push(RestartLoop { supervisor, child, every_ms: 3_000, next_ms: born + 3_000, crashes: 0 });
         plant(planted, "restart_loop", node, "billing_gw", "crashes every 3s; billing_sup restarts it (restarts_count in process_inspect)");
     }
 
-    let pool = node.add("thumbnail_pool", APP, "main.thumbnailPool", 1, Flow::calm(0.5, 0.5, 2_000_000.0));
+    if plan.has("stuck_call") {
+        let oracle = id("rate_oracle");
+        configure(node, id("price_sync"), |process| {
+            process.state = State::WaitResponse;
+            process.flow = Flow::default();
+            process.extra_in = 1;
+            process.extra_running_ns = 19_242;
+            process.links.push(oracle);
+        });
+        plant(planted, "stuck_call", node, "price_sync", "waits forever in a Call to rate_oracle (state 'wait response')");
+    }
+
+    let pool = id("thumbnail_pool");
     if plan.has("zombies") {
-        if let Some(process) = node.processes.get_mut(&pool) {
+        configure(node, pool, |process| {
             process.state = State::Running;
             process.flow = Flow { handled_per_sec: 0.0, busy_ns_per_sec: 1e9, ..Flow::calm(0.1, 0.0, 0.0) };
-        }
+        });
+        let frozen = node.born_ms + 20_000;
         for _ in 0..3 {
             let job = node.add("", APP, "main.thumbnailJob", pool, Flow::calm(0.2, 0.0, 5_000_000.0));
-            if let Some(process) = node.processes.get_mut(&job) {
+            configure(node, job, |process| {
                 process.state = State::Zombee;
-                process.frozen_ms = Some(node.born_ms + 20_000);
-            }
+                process.frozen_ms = Some(frozen);
+            });
         }
         plant(planted, "zombies", node, "thumbnail_pool", "three killed main.thumbnailJob children stay zombee; their parent is stuck running a callback");
     } else {
@@ -210,35 +251,28 @@ fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         }
     }
 
-    let cache = node.add("inventory_cache", APP, "main.inventoryCache", 1, Flow::calm(1.0, 1.0, 210_000.0));
     let growth = if plan.has("memory_growth") { 40_000 } else { 0 };
-    node.processes.get_mut(&cache).map(|process| process.role = Role::Cache { base_bytes: 1_250_000, growth });
+    configure(node, id("inventory_cache"), |process| process.role = Role::Cache { base_bytes: 1_250_000, growth });
     node.runtime.growth_per_sec = growth as f64;
     node.runtime.alloc_per_sec = 260_000.0;
     if growth > 0 {
         plant(planted, "memory_growth", node, "inventory_cache", "live heap grows 40KB/s in main.(*inventoryCache).HandleMessage; never evicts");
     }
 
-    let feed = node.add("order_feed", APP, "main.orderFeed", 1, Flow::calm(1.0, 1.0, 120_000.0));
-    let stock = node.add("stock_feed", APP, "main.stockFeed", 1, Flow::calm(0.2, 0.0, 90_000.0));
-    let archive = node.add("order_archive", APP, "main.orderArchive", 1, Flow::default());
-    let cart = node.add("cart_service", APP, "main.cartService", 1, Flow::calm(6.0, 6.0, 250_000.0));
-    let catalog = node.add("catalog", APP, "main.catalog", 1, Flow::calm(3.0, 3.0, 400_000.0));
-    events(node, plan, planted, [feed, stock, archive, cart, catalog]);
-
-    let desk = node.add("order_desk", APP, "main.orderDesk", 1, Flow::calm(0.2, 0.2, 350_000.0));
-    node.processes.get_mut(&desk).map(|process| process.role = Role::OrderDesk { accepted: 0 });
-    let sink = node.add("audit_sink", APP, "main.auditSink", 1, Flow::calm(0.1, 0.0, 50_000.0));
-    node.processes.get_mut(&sink).map(|process| process.role = Role::Blackhole);
-    let factory = node.add("throwaway_factory", APP, "main.throwawayFactory", 1, Flow::default());
-    node.processes.get_mut(&factory).map(|process| process.role = Role::Factory);
-
-    chatter(node, desk, "info", 5_000, &["order #{n} accepted", "order #{n} packed"]);
-    chatter(node, catalog, "info", 30_000, &["catalog refreshed ({n} changes)"]);
+    let feeds = [id("order_feed"), id("stock_feed"), id("order_archive"), id("cart_service"), id("catalog")];
+    events(node, plan, planted, feeds);
+    chatter(node, id("order_desk"), "info", 5_000, &["order #{n} accepted", "order #{n} packed"]);
+    chatter(node, id("catalog"), "info", 30_000, &["catalog refreshed ({n} changes)"]);
     node.cron = vec![
         cron_job("hourly_digest", "0 * * * *", "catalog"),
         cron_job("cache_sweep", "*/2 * * * *", "inventory_cache"),
     ];
+}
+
+fn configure(node: &mut Node, id: u64, change: impl FnOnce(&mut Process)) {
+    if let Some(process) = node.processes.get_mut(&id) {
+        change(process);
+    }
 }
 
 fn events(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>, ids: [u64; 5]) {
@@ -250,9 +284,9 @@ fn events(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>, ids: [u64; 5
         plant(planted, "event_no_subscribers", node, "orders", "published every second by order_feed, nobody subscribed");
     } else {
         orders.subscribers = 1;
-        node.processes.get_mut(&archive).map(|process| process.flow = Flow::calm(1.0, 0.0, 60_000.0));
+        configure(node, archive, |process| process.flow = Flow::calm(1.0, 0.0, 60_000.0));
     }
-    node.processes.get_mut(&feed).map(|process| process.events.push("orders".to_string()));
+    configure(node, feed, |process| process.events.push("orders".to_string()));
 
     let mut levels = super::journal::Event::new("stock_levels", stock, 0);
     levels.subscribers = 2;
@@ -280,35 +314,27 @@ fn cron_job(name: &str, spec: &str, target: &str) -> CronJob {
     }
 }
 
-/// The backend's pricing application: a stuck call and a goroutine leak.
+/// The backend's pricing application, with the goroutine leak.
 fn pricing(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
     const APP: &str = "pricing";
     node.apps.push(app(APP, "price quotes and rates", "1.8.0", "permanent", 5, node.born_ms + 400));
 
-    let oracle = node.add("rate_oracle", APP, "main.rateOracle", 1, Flow::calm(0.5, 0.3, 700_000.0));
-    if plan.has("stuck_call") {
-        let flow = Flow { handled_per_sec: 0.0, ..Flow::calm(0.0, 0.0, 0.0) };
-        let id = node.add("price_sync", APP, "main.priceSync", 1, flow);
-        if let Some(process) = node.processes.get_mut(&id) {
-            process.state = State::WaitResponse;
-            process.extra_in = 1;
-            process.extra_running_ns = 19_242;
-            process.links.push(oracle);
-        }
-        plant(planted, "stuck_call", node, "price_sync", "waits forever in a Call to rate_oracle (state 'wait response')");
-    } else {
-        node.add("price_sync", APP, "main.priceSync", 1, Flow::calm(1.0, 1.0, 500_000.0));
-    }
-
-    let dispatcher = node.add("webhook_dispatcher", APP, "main.webhookDispatcher", 1, Flow::calm(0.5, 0.5, 300_000.0));
-    if plan.has("goroutine_leak") {
-        node.goroutine_leak = Some(GoroutineLeak { owner: dispatcher, every_ms: 2_000, next_ms: node.born_ms + 2_000, count: 0 });
-        plant(planted, "goroutine_leak", node, "webhook_dispatcher", "a goroutine blocked in main.(*webhookDispatcher).deliver.func1 every 2s");
-    }
+    node.add("rate_oracle", APP, "main.rateOracle", 1, Flow::calm(0.5, 0.3, 700_000.0));
+    node.add("price_sync", APP, "main.priceSync", 1, Flow::calm(1.0, 1.0, 500_000.0));
+    goroutine_leak(node, APP, plan, planted);
     let quotes = node.add("quote_engine", APP, "main.quoteEngine", 1, Flow::calm(4.0, 4.0, 600_000.0));
     node.add("tax_calc", APP, "main.taxCalc", 1, Flow::calm(2.0, 2.0, 200_000.0));
     chatter(node, quotes, "info", 10_000, &["quote batch {n} priced"]);
     node.cron = vec![cron_job("rates_refresh", "*/5 * * * *", "rate_oracle")];
+}
+
+/// A webhook dispatcher, leaking a goroutine every 2s when planted.
+fn goroutine_leak(node: &mut Node, app: &str, plan: &Plan, planted: &mut Vec<Planted>) {
+    let dispatcher = node.add("webhook_dispatcher", app, "main.webhookDispatcher", 1, Flow::calm(0.5, 0.5, 300_000.0));
+    if plan.has("goroutine_leak") {
+        node.goroutine_leak = Some(GoroutineLeak { owner: dispatcher, every_ms: 2_000, next_ms: node.born_ms + 2_000, count: 0 });
+        plant(planted, "goroutine_leak", node, "webhook_dispatcher", "a goroutine blocked in main.(*webhookDispatcher).deliver.func1 every 2s");
+    }
 }
 
 /// The payments node: calm, built with `-tags=pprof`.
@@ -319,9 +345,9 @@ fn ledger(node: &mut Node) {
     node.add("fraud_check", APP, "main.fraudCheck", 1, Flow::calm(3.0, 3.0, 1_200_000.0));
     let supervisor = node.add("settlement_sup", APP, "main.settlementSup", 1, Flow::default());
     let role = Role::Supervisor { strategy: "one_for_all".to_string(), restarts: 0 };
-    node.processes.get_mut(&supervisor).map(|process| process.role = role);
+    configure(node, supervisor, |process| process.role = role);
     let worker = node.add("settlement_worker", APP, "main.settlementWorker", supervisor, Flow::calm(2.0, 2.0, 350_000_000.0));
-    set_state(node, worker, State::Running);
+    configure(node, worker, |process| process.state = State::Running);
     node.add("payout_scheduler", APP, "main.payoutScheduler", 1, Flow::calm(0.1, 0.1, 100_000.0));
     node.cron = vec![cron_job("payout_batch", "*/10 * * * *", "payout_scheduler")];
 }
@@ -346,12 +372,6 @@ fn fill(node: &mut Node, total: usize) {
         node.spawn(process);
     }
     node.scale = true;
-}
-
-fn set_state(node: &mut Node, id: u64, state: State) {
-    if let Some(process) = node.processes.get_mut(&id) {
-        process.state = state;
-    }
 }
 
 /// The mesh: the first four nodes all connected, later ones only to the

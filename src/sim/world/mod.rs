@@ -21,7 +21,9 @@ mod tools_node;
 mod tools_process;
 
 #[cfg(test)]
-mod tests;
+mod tests_replay;
+#[cfg(test)]
+mod tests_scenarios;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -86,6 +88,31 @@ pub const STRICT_TOOLS: &[&str] = &[
     "network_connect", "network_connect_route", "network_disconnect", "network_ping", "cron_job",
     "registrar_resolve", "registrar_resolve_proxy", "registrar_resolve_app", "log_level_set",
     "message_type_info", "send_message", "call_process", "send_exit", "process_kill",
+];
+
+/// Names of the recorded cluster (`../shared/ergo-mcp/recordings`) and the
+/// simulated name that plays the same part, for tests that replay recorded
+/// requests: processes, events, the application and the entry node. The
+/// simulated entry node also puts each of these processes on the PID
+/// number the recorded node used (`slow_worker` was `<…0.1012>`, so is
+/// `checkout_worker`). Playbooks must never rely on either name.
+pub const RECORDED_NAMES: &[(&str, &str)] = &[
+    ("demo@localhost", "shop@localhost"),
+    ("shop", "storefront"),
+    ("slow_worker", "checkout_worker"),
+    ("flooder", "cart_service"),
+    ("leaky_spawner", "session_manager"),
+    ("payments_sup", "billing_sup"),
+    ("payment_gw", "billing_gw"),
+    ("payment", "billing"),
+    ("price_feed", "stock_feed"),
+    ("prices", "stock_levels"),
+    ("cache", "inventory_cache"),
+    ("blackhole", "audit_sink"),
+    ("caller", "price_sync"),
+    ("noisy", "report_builder"),
+    ("sales_report", "hourly_digest"),
+    ("cleanup_sessions", "cache_sweep"),
 ];
 
 /// The whole simulated cluster.
