@@ -7,8 +7,10 @@
 //! - [`convert`]: JSON ↔ Rhai values, with a fast parser for large results;
 //! - [`output`]: a tool result as a Rhai value (or a [`ToolFailure`]);
 //! - [`derived`]: the handbook's derived metrics over process rows;
-//! - [`hint`]: what a tool's error message means for the user.
+//! - [`hint`]: what a tool's error message means for the user;
+//! - [`Caller`]: blocking calls for the engine, cancelled on Ctrl-C.
 
+mod caller;
 mod check;
 pub mod convert;
 pub mod derived;
@@ -17,7 +19,8 @@ mod nearest;
 pub mod output;
 mod schema;
 
+pub use caller::{request_timeout, CallError, Caller, DEFAULT_TIMEOUT};
 pub use check::{ArgError, ArgProblem};
 pub use nearest::nearest;
-pub use output::{content_to_dynamic, ToolFailure};
+pub use output::{content_to_dynamic, output_to_dynamic, ToolFailure};
 pub use schema::{Catalog, Param, ParamKind, ToolSchema};

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::convert::{parse_json, value_to_dynamic};
 use super::hint;
+use crate::mcp::ToolOutput;
 use crate::protocol::ContentItem;
 
 /// A tool that answered with `isError: true`, and its text.
@@ -44,7 +45,13 @@ const LIST_SUFFIXES: &[&str] = &[
     "_list", "_children", "_nodes", "_acceptors", "_processes", "_types", "_schedule",
 ];
 
-/// Converts a tool result's parts (see [`output_to_dynamic`](super::output_to_dynamic)).
+/// A tool's output as a Rhai value, or the failure it reports.
+pub fn output_to_dynamic(tool: &str, output: ToolOutput) -> Result<Dynamic, ToolFailure> {
+    content_to_dynamic(tool, output.content, output.is_error, output.structured)
+}
+
+/// Converts a tool result's parts; `output_to_dynamic` for data that does
+/// not come from the client (a sampler's stored results).
 ///
 /// One text item: JSON text becomes Rhai values, other text a string;
 /// JSON `null` from a list tool becomes `[]`. Several items: an array of
