@@ -375,10 +375,11 @@ impl Sampler {
             }
         }
         if let Some((name, owner)) = &passive.event {
-            for (sequence, message) in world.publications_since(owner, name, passive.event_cursor) {
+            // The world hands publications over already shaped as the
+            // node stores them: `{"event": "'name'@'node'", "message": ...}`.
+            for (sequence, data) in world.publications_since(owner, name, passive.event_cursor) {
                 passive.event_cursor = passive.event_cursor.max(sequence);
-                let event = format!("'{name}'@'{owner}'");
-                entries.push((at, json!({"event": event, "message": message})));
+                entries.push((at, data));
             }
         }
         for (time, data) in entries {
