@@ -107,9 +107,10 @@ pub fn history_path() -> Option<PathBuf> {
     dirs::data_dir().map(|dir| dir.join("ergosh").join("history"))
 }
 
-/// Where `:save` writes scripts, and the last entry of the scripts path.
+/// Where `:save` writes scripts: `ergosh/scripts` in the platform config
+/// dir, which is also on the engine's default scripts path.
 pub fn scripts_dir() -> Option<PathBuf> {
-    dirs::data_dir().map(|dir| dir.join("ergosh").join("scripts"))
+    dirs::config_dir().map(|dir| dir.join("ergosh").join("scripts"))
 }
 
 /// `~/x` → the home dir joined with `x`.
