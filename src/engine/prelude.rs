@@ -1,0 +1,125 @@
+//! The prelude: every `prelude/*.rhai` file, embedded by `build.rs` and
+//! loaded into each session as a global module, so its functions are seen
+//! at the prompt, in scripts, in imported modules and in closures.
+
+use rhai::{Engine, Module, Scope, AST};
+
+include!(concat!(env!("OUT_DIR"), "/prelude_files.rs"));
+
+/// One prelude function for `:help prelude`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionDoc {
+    pub name: String,
+    pub params: Vec<String>,
+    /// The `///` lines above it, without the markers.
+    pub doc: String,
+}
+
+/// The compiled prelude and what went wrong loading it.
+pub(crate) struct Prelude {
+    pub(crate) ast: AST,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Compile every embedded file; a file that fails is left out with a
+/// warning naming it.
+pub(crate) fn compile(engine: &Engine) -> Prelude {
+    compile_files(engine, PRELUDE_FILES)
+}
+
+pub(crate) fn compile_files(engine: &Engine, files: &[(&str, &str)]) -> Prelude {
+    let mut ast = AST::empty();
+    let mut warnings = Vec::new();
+    for (name, source) in files {
+        match engine.compile(source) {
+            Ok(mut file) => {
+                file.set_source(format!("prelude/{name}"));
+                ast = ast.merge(&file);
+            }
+            Err(error) => warnings.push(format!("prelude `{name}` not loaded: {error}")),
+        }
+    }
+    Prelude { ast, warnings }
+}
+
+/// Run the prelude's statements once and turn it into a module; its
+/// functions keep their own namespace and module-level constants.
+pub(crate) fn into_module(engine: &Engine, prelude: &Prelude) -> Result<Module, String> {
+    Module::eval_ast_as_new(Scope::new(), &prelude.ast, engine)
+        .map_err(|error| format!("prelude not loaded: {error}"))
+}
+
+/// The public functions of the prelude with their doc comments.
+pub(crate) fn docs(ast: &AST) -> Vec<FunctionDoc> {
+    let mut docs: Vec<FunctionDoc> = ast
+        .iter_functions()
+        .filter(|f| !f.access.is_private())
+        .map(|f| FunctionDoc {
+            name: f.name.to_string(),
+            params: f.params.iter().map(|p| p.to_string()).collect(),
+            doc: doc_text(&f.comments),
+        })
+        .collect();
+    docs.sort_by(|a, b| a.name.cmp(&b.name).then(a.params.len().cmp(&b.params.len())));
+    docs
+}
+
+/// Doc comment lines without `///` or `/** */`.
+fn doc_text(comments: &[&str]) -> String {
+    let lines: Vec<&str> = comments
+        .iter()
+        .flat_map(|c| c.lines())
+        .map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("///").or_else(|| line.strip_prefix("/**")).unwrap_or(line);
+            let line = line.strip_suffix("*/").unwrap_or(line);
+            line.strip_prefix('*').unwrap_or(line).trim()
+        })
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_file_is_left_out_with_its_name() {
+        let engine = Engine::new();
+        let files = [
+            ("a.rhai", "/// Twice a number.\nfn twice(x) { x * 2 }\nconst LIMIT = 3;"),
+            ("b.rhai", "fn broken( {"),
+        ];
+        let prelude = compile_files(&engine, &files);
+        assert_eq!(prelude.warnings.len(), 1);
+        assert!(prelude.warnings[0].contains("`b.rhai`"), "{}", prelude.warnings[0]);
+
+        let docs = docs(&prelude.ast);
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].name, "twice");
+        assert_eq!(docs[0].params, ["x"]);
+        assert_eq!(docs[0].doc, "Twice a number.");
+    }
+
+    #[test]
+    fn prelude_functions_are_global_and_see_their_constants() {
+        let mut engine = Engine::new();
+        let files = [
+            ("a.rhai", "const LIMIT = 3;\nfn limit() { global::LIMIT }\nfn twice_limit() { limit() * 2 }"),
+        ];
+        let prelude = compile_files(&engine, &files);
+        let module = into_module(&engine, &prelude).unwrap();
+        engine.register_global_module(module.into());
+        assert_eq!(engine.eval::<i64>("twice_limit()").unwrap(), 6);
+    }
+
+    #[test]
+    fn every_embedded_file_is_a_rhai_file_in_order() {
+        let names: Vec<&str> = PRELUDE_FILES.iter().map(|(name, _)| *name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(names.iter().all(|n| n.ends_with(".rhai")));
+    }
+}
