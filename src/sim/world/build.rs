@@ -18,7 +18,6 @@ pub struct Plan<'a> {
     pub nodes: usize,
     pub scenarios: &'a [String],
     pub legacy: bool,
-    pub processes: Option<usize>,
     pub epoch_s: i64,
 }
 
@@ -56,10 +55,6 @@ pub fn cluster(plan: &Plan) -> Cluster {
     for node in nodes.iter_mut().skip(3) {
         edge(node);
     }
-    if let Some(total) = plan.processes {
-        fill(&mut nodes[0], total);
-    }
-
     let links = links(&nodes, plan, &mut planted);
     Cluster { nodes, links, planted }
 }
@@ -362,7 +357,7 @@ fn edge(node: &mut Node) {
 }
 
 /// Scale mode: nameless connection handlers up to `total` processes.
-fn fill(node: &mut Node, total: usize) {
+pub fn fill(node: &mut Node, total: usize) {
     let supervisor = node.add("conn_sup", "storefront", "main.connSup", 1, Flow::default());
     let born = node.born_ms + 500;
     while node.processes.len() < total {

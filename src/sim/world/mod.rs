@@ -135,7 +135,6 @@ impl World {
             nodes: options.nodes,
             scenarios: &scenarios,
             legacy: options.legacy,
-            processes: options.processes,
             epoch_s,
         };
         let cluster = build::cluster(&plan);
@@ -148,6 +147,9 @@ impl World {
             latency_ms: options.node_latency.as_secs_f64() * 1000.0,
         };
         world.warm_up();
+        if let Some(total) = options.processes {
+            build::fill(&mut world.nodes[0], total);
+        }
         world
     }
 

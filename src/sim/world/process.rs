@@ -5,6 +5,8 @@
 use serde_json::{json, Map, Value};
 
 /// The process states as Ergo's `ProcessState.String()` words them.
+/// `Init` and `Terminated` pass too quickly to be seen in the simulation.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     Init,

@@ -1,1 +1,447 @@
-//! Scenario tests.
+//! Each planted trouble is visible in the metrics its playbook reads, a
+//! healthy cluster is calm, counters agree, and actions change the state.
+
+use serde_json::{json, Map, Value};
+
+use super::{pretty_go, ToolReply, World};
+use crate::sim::{SimOptions, SCENARIOS};
+
+const SHOP: &str = "shop@localhost";
+const BACKEND: &str = "backend@localhost";
+const PAYMENTS: &str = "payments@localhost";
+
+fn world() -> World {
+    World::new(&SimOptions::test())
+}
+
+fn healthy() -> World {
+    World::new(&SimOptions { healthy: true, ..SimOptions::test() })
+}
+
+fn args(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+fn settle(reply: ToolReply) -> ToolReply {
+    match reply {
+        ToolReply::Hold { then, .. } => settle(*then),
+        other => other,
+    }
+}
+
+fn json_of(world: &mut World, node: &str, tool: &str, arguments: Value) -> Value {
+    match settle(world.call(node, tool, &args(arguments))) {
+        ToolReply::Json(value) => value,
+        ToolReply::Rendered(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+        other => panic!("{tool} on {node}: not JSON: {other:?}"),
+    }
+}
+
+fn text_of(world: &mut World, node: &str, tool: &str, arguments: Value) -> String {
+    match settle(world.call(node, tool, &args(arguments))) {
+        ToolReply::Text(text) => text,
+        other => panic!("{tool} on {node}: not text: {other:?}"),
+    }
+}
+
+fn error_of(world: &mut World, node: &str, tool: &str, arguments: Value) -> String {
+    match settle(world.call(node, tool, &args(arguments))) {
+        ToolReply::Error(message) => message,
+        other => panic!("{tool} on {node}: no error: {other:?}"),
+    }
+}
+
+fn rows(value: &Value) -> Vec<Value> {
+    value.as_array().cloned().unwrap_or_default()
+}
+
+fn named<'a>(rows: &'a [Value], name: &str) -> &'a Value {
+    rows.iter().find(|row| row["Name"] == name || row["Node"] == name).unwrap_or(&Value::Null)
+}
+
+fn number(value: &Value, key: &str) -> f64 {
+    value[key].as_f64().unwrap_or(0.0)
+}
+
+fn drain(row: &Value) -> f64 {
+    number(row, "MessagesIn") / number(row, "Wakeups").max(1.0)
+}
+
+#[test]
+fn every_scenario_is_planted_and_named() {
+    let planted = world().planted();
+    for scenario in SCENARIOS {
+        assert!(planted.iter().any(|plant| plant.scenario == *scenario), "{scenario} not planted");
+    }
+    assert!(planted.iter().all(|plant| !plant.culprit.is_empty() && !plant.detail.is_empty()));
+    assert!(healthy().planted().is_empty());
+}
+
+#[test]
+fn overload_and_slow_callback_differ_in_drain() {
+    let mut world = world();
+    world.advance_to(30_000);
+    let top = rows(&json_of(&mut world, SHOP, "process_list", json!({"sort_by": "mailbox", "limit": 5})));
+    let overloaded = named(&top, "checkout_worker");
+    let slow = named(&top, "report_builder");
+    assert_eq!(top[0]["Name"], "checkout_worker");
+    assert!(number(overloaded, "MessagesMailbox") > 1_000.0);
+    assert!(drain(overloaded) > 10.0);
+    assert!(number(slow, "MessagesMailbox") > 100.0);
+    assert!(drain(slow) < 1.6);
+    let per_message_ns = number(slow, "RunningTime") / number(slow, "MessagesIn");
+    assert!(per_message_ns > 10e6, "slow callback takes {per_message_ns}ns per message");
+
+    let by_drain = rows(&json_of(&mut world, SHOP, "process_list", json!({"sort_by": "drain", "limit": 1})));
+    assert_eq!(by_drain[0]["Name"], "checkout_worker");
+}
+
+#[test]
+fn process_leak_piles_nameless_children_under_one_parent() {
+    let mut world = world();
+    let before = json_of(&mut world, SHOP, "node_info", json!({}));
+    let children_before = rows(&json_of(&mut world, SHOP, "process_children", json!({"parent": "session_manager"}))).len();
+    world.advance_to(120_000);
+    let after = json_of(&mut world, SHOP, "node_info", json!({}));
+    let children = rows(&json_of(&mut world, SHOP, "process_children", json!({"parent": "session_manager"})));
+
+    assert!(children.len() >= children_before + 55);
+    assert!(children.iter().all(|child| child["Name"] == ""));
+    let alive = |info: &Value| number(info, "ProcessesSpawned") - number(info, "ProcessesTerminated");
+    assert!(alive(&after) - alive(&before) >= 55.0);
+    assert_eq!(alive(&after), number(&after, "ProcessesTotal"));
+}
+
+#[test]
+fn restart_loop_shows_young_child_errors_and_restart_count() {
+    let mut world = world();
+    let inspect = |world: &mut World| {
+        let pid = pid_of(world, SHOP, "billing_sup");
+        let value = json_of(world, SHOP, "process_inspect", json!({"pid": pid}));
+        value["restarts_count"].as_str().unwrap_or("0").parse::<u64>().unwrap_or(0)
+    };
+    let restarts_before = inspect(&mut world);
+    let seq = world.logs_since(SHOP, 0).last().map_or(0, |(seq, _)| *seq);
+    world.advance_to(30_000);
+
+    let young = rows(&json_of(&mut world, SHOP, "process_list", json!({"max_uptime": 5, "name": "billing"})));
+    assert_eq!(young.len(), 1);
+    assert!(inspect(&mut world) >= restarts_before + 9);
+    let crashes: Vec<_> = world
+        .logs_since(SHOP, seq)
+        .into_iter()
+        .filter(|(_, line)| line.level == "error" && line.message.contains("(crash #"))
+        .collect();
+    assert!(crashes.len() >= 18);
+    assert!(crashes[0].1.source.contains("('billing_gw')"));
+}
+
+fn pid_of(world: &mut World, node: &str, name: &str) -> String {
+    text_of(world, node, "process_lookup", json!({"name": name}))
+}
+
+#[test]
+fn zombies_have_a_parent_stuck_running() {
+    let mut world = world();
+    let zombies = rows(&json_of(&mut world, SHOP, "process_list", json!({"state": "zombee"})));
+    assert_eq!(zombies.len(), 3);
+    let parent = zombies[0]["Parent"].as_str().unwrap_or_default().to_string();
+    assert_eq!(text_of(&mut world, SHOP, "process_state", json!({"pid": parent})), "running");
+    let info = json_of(&mut world, SHOP, "node_info", json!({}));
+    assert_eq!(info["ProcessesZombee"], 3);
+}
+
+#[test]
+fn memory_grows_across_collections_with_an_allocator_on_top() {
+    let mut world = world();
+    let mut lows = Vec::new();
+    let mut last_gc = json_of(&mut world, SHOP, "runtime_stats", json!({}))["num_gc"].as_u64().unwrap_or(0);
+    for second in 1..=600 {
+        world.advance_to(second * 1_000);
+        let stats = json_of(&mut world, SHOP, "runtime_stats", json!({}));
+        if stats["num_gc"].as_u64() != Some(last_gc) {
+            last_gc = stats["num_gc"].as_u64().unwrap_or(0);
+            lows.push(number(&stats, "heap_alloc"));
+        }
+    }
+    assert!(lows.len() >= 4, "only {} collections", lows.len());
+    assert!(lows.last() > lows.first().map(|low| low * 1.5).as_ref());
+    let heap = text_of(&mut world, SHOP, "pprof_heap", json!({"limit": 3}));
+    let top = heap.lines().nth(3).unwrap_or_default();
+    assert!(top.contains("inventoryCache"), "{heap}");
+}
+
+#[test]
+fn stuck_call_waits_and_its_goroutine_sits_in_call() {
+    let mut world = world();
+    world.advance_to(300_000);
+    let waiting = rows(&json_of(&mut world, SHOP, "process_list", json!({"state": "wait response"})));
+    assert_eq!(waiting.len(), 1);
+    assert!(number(&waiting[0], "Uptime") >= 300.0);
+    assert!(json_of(&mut world, SHOP, "process_list", json!({"state": "wait_response"})).is_null());
+    let behavior = waiting[0]["Behavior"].as_str().unwrap_or_default().trim_start_matches("main.").to_string();
+    let dump = text_of(&mut world, SHOP, "pprof_goroutines", json!({"filter": behavior}));
+    assert!(dump.contains("matched 1"), "{dump}");
+    assert!(dump.contains("(*process).Call"), "{dump}");
+}
+
+#[test]
+fn flapping_peer_keeps_a_short_connection_uptime() {
+    let mut world = world();
+    let mut connection_uptimes = Vec::new();
+    for second in (10..=300).step_by(7) {
+        world.advance_to(second * 1_000);
+        let peers = rows(&json_of(&mut world, SHOP, "network_nodes", json!({})));
+        let payments = named(&peers, PAYMENTS);
+        connection_uptimes.push(number(payments, "ConnectionUptime"));
+        assert!(number(payments, "Uptime") > 60.0);
+    }
+    assert!(connection_uptimes.iter().all(|uptime| *uptime < 16.0));
+    assert!(connection_uptimes.windows(2).any(|pair| pair[1] < pair[0]));
+    let peers = rows(&json_of(&mut world, SHOP, "network_nodes", json!({})));
+    assert!(number(named(&peers, BACKEND), "ConnectionUptime") > 250.0);
+}
+
+#[test]
+fn message_loss_is_one_way() {
+    let mut world = world();
+    let sent = |world: &mut World| number(named(&rows(&json_of(world, SHOP, "network_nodes", json!({}))), BACKEND), "MessagesOut");
+    let received = |world: &mut World| number(named(&rows(&json_of(world, BACKEND, "network_nodes", json!({}))), SHOP), "MessagesIn");
+    let (sent_before, received_before) = (sent(&mut world), received(&mut world));
+    world.advance_to(60_000);
+    assert!(sent(&mut world) > sent_before + 100.0);
+    assert_eq!(received(&mut world), received_before);
+
+    let back_sent = number(named(&rows(&json_of(&mut world, BACKEND, "network_nodes", json!({}))), SHOP), "MessagesOut");
+    let back_received = number(named(&rows(&json_of(&mut world, SHOP, "network_nodes", json!({}))), BACKEND), "MessagesIn");
+    assert_eq!(back_sent, back_received);
+}
+
+#[test]
+fn events_without_subscribers_or_publisher() {
+    let mut world = world();
+    world.advance_to(10_000);
+    let lonely = rows(&json_of(&mut world, SHOP, "event_list", json!({"utilization_state": "no_subscribers"})));
+    assert_eq!(lonely.len(), 1);
+    assert!(lonely[0]["Event"].as_str().unwrap_or_default().ends_with(":orders>"));
+    let waiting = rows(&json_of(&mut world, SHOP, "event_list", json!({"utilization_state": "no_publishing"})));
+    assert_eq!(waiting.len(), 1);
+    assert!(number(&waiting[0], "Subscribers") > 0.0);
+
+    let published = world.publications_since(SHOP, "orders", 0);
+    assert!(published.len() >= 60);
+    assert_eq!(published[0].1["event"], "'orders'@'shop@localhost'");
+    assert!(published[0].1["message"]["Seq"].is_number());
+}
+
+#[test]
+fn goroutine_leak_grows_one_stack() {
+    let mut world = world();
+    let count = |world: &mut World| number(&json_of(world, BACKEND, "runtime_stats", json!({})), "goroutines");
+    let before = count(&mut world);
+    world.advance_to(120_000);
+    assert!(count(&mut world) >= before + 55.0);
+    let summary = text_of(&mut world, BACKEND, "pprof_goroutines", json!({"debug": 1, "limit": 1}));
+    let block = summary.lines().nth(3).unwrap_or_default();
+    let leading: u64 = block.split_whitespace().next().and_then(|word| word.parse().ok()).unwrap_or(0);
+    assert!(leading > 60, "{summary}");
+    assert!(summary.contains("webhookDispatcher"));
+}
+
+#[test]
+fn healthy_cluster_is_calm() {
+    let mut world = healthy();
+    let seq = world.logs_since(SHOP, 0).last().map_or(0, |(seq, _)| *seq);
+    let mut lows = Vec::new();
+    let mut last_gc = json_of(&mut world, SHOP, "runtime_stats", json!({}))["num_gc"].as_u64().unwrap_or(0);
+    for second in 1..=600 {
+        world.advance_to(second * 1_000);
+        let stats = json_of(&mut world, SHOP, "runtime_stats", json!({}));
+        if stats["num_gc"].as_u64() != Some(last_gc) {
+            last_gc = stats["num_gc"].as_u64().unwrap_or(0);
+            lows.push(number(&stats, "heap_alloc"));
+        }
+    }
+    let highest = lows.iter().cloned().fold(0.0, f64::max);
+    let lowest = lows.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(highest < lowest * 1.1, "heap lows {lows:?}");
+
+    for node in world.node_names() {
+        let processes = rows(&json_of(&mut world, &node, "process_list", json!({"limit": -1})));
+        assert!(processes.iter().all(|row| number(row, "MessagesMailbox") < 50.0), "{node} has a deep mailbox");
+        assert!(processes.iter().all(|row| row["State"] != "zombee" && row["State"] != "wait response"));
+        let peers = rows(&json_of(&mut world, &node, "network_nodes", json!({})));
+        assert!(peers.iter().all(|peer| number(peer, "ConnectionUptime") > 500.0));
+        let events = rows(&json_of(&mut world, &node, "event_list", json!({})));
+        let utilization = ["no_subscribers", "no_publishing"];
+        assert!(events.iter().all(|event| !utilization.contains(&event_state(event))));
+    }
+    let loud: Vec<_> = world.logs_since(SHOP, seq).into_iter().filter(|(_, line)| line.level != "info").collect();
+    assert!(loud.is_empty(), "{loud:?}");
+    let goroutines = |world: &mut World| number(&json_of(world, BACKEND, "runtime_stats", json!({})), "goroutines");
+    let now = goroutines(&mut world);
+    world.advance_to(700_000);
+    assert_eq!(goroutines(&mut world), now);
+}
+
+fn event_state(event: &Value) -> &'static str {
+    let (published, subscribers) = (number(event, "MessagesPublished"), number(event, "Subscribers"));
+    match (published > 0.0, subscribers > 0.0) {
+        (true, false) => "no_subscribers",
+        (false, true) => "no_publishing",
+        _ => "fine",
+    }
+}
+
+#[test]
+fn counters_stay_consistent_as_time_passes() {
+    let mut world = world();
+    let mut previous: Option<Value> = None;
+    for minute in 1..=10 {
+        world.advance_to(minute * 60_000);
+        for node in world.node_names() {
+            let info = json_of(&mut world, &node, "node_info", json!({}));
+            let alive = number(&info, "ProcessesSpawned") - number(&info, "ProcessesTerminated");
+            assert_eq!(alive, number(&info, "ProcessesTotal"), "{node}");
+            assert_eq!(info["LogMessages"].as_array().map(Vec::len), Some(6));
+        }
+        let info = json_of(&mut world, SHOP, "node_info", json!({}));
+        if let Some(before) = &previous {
+            for key in ["ProcessesSpawned", "ProcessesTerminated", "EventsPublished", "UserTime", "Uptime"] {
+                assert!(number(&info, key) >= number(before, key), "{key} went down");
+            }
+            let sums = |value: &Value| rows(&value["LogMessages"]).iter().map(|count| count.as_f64().unwrap_or(0.0)).sum::<f64>();
+            assert!(sums(&info) > sums(before));
+        }
+        previous = Some(info);
+    }
+}
+
+#[test]
+fn process_list_quirks_follow_the_node() {
+    let mut world = World::new(&SimOptions { processes: Some(400), ..SimOptions::test() });
+    let count = |world: &mut World, arguments: Value| rows(&json_of(world, SHOP, "process_list", arguments)).len();
+    assert_eq!(count(&mut world, json!({})), 100);
+    assert_eq!(count(&mut world, json!({"limit": 0})), 100);
+    assert_eq!(count(&mut world, json!({"limit": "five"})), 100);
+    assert!(count(&mut world, json!({"limit": -1})) >= 400);
+    assert_eq!(count(&mut world, json!({"limit": 3, "sort_by": "mailbox", "state": 7})), 3);
+    let message = error_of(&mut world, SHOP, "process_list", json!({"sort_by": "mailbox_latency"}));
+    assert!(message.contains("-tags=latency"));
+    let row = &rows(&json_of(&mut world, SHOP, "process_list", json!({"limit": 1})))[0];
+    assert_eq!(row["MailboxLatency"], -1);
+}
+
+#[test]
+fn scale_mode_renders_every_process_once_with_go_escapes() {
+    let mut world = World::new(&SimOptions { processes: Some(100_000), ..SimOptions::test() });
+    let ToolReply::Rendered(first) = world.call(SHOP, "process_list", &args(json!({"limit": -1}))) else {
+        panic!("scale mode did not render");
+    };
+    let ToolReply::Rendered(second) = world.call(SHOP, "process_list", &args(json!({"limit": -1}))) else {
+        panic!("scale mode did not render twice");
+    };
+    assert!(std::sync::Arc::ptr_eq(&first, &second));
+    assert!(first.contains("\"PID\": \"\\u003c") && !first.contains('<'));
+    assert_eq!(first.matches("\"PID\":").count(), 100_000);
+    assert_eq!(rows(&json_of(&mut world, SHOP, "process_list", json!({}))).len(), 100);
+}
+
+#[test]
+fn an_hour_of_ticks_is_cheap() {
+    let mut world = world();
+    let started = std::time::Instant::now();
+    world.advance_to(3_600_000);
+    let elapsed = started.elapsed();
+    // Debug builds are slow; release takes a fraction of this.
+    assert!(elapsed.as_secs_f64() < 3.0, "an hour took {elapsed:?}");
+    let info = json_of(&mut world, SHOP, "node_info", json!({}));
+    assert!(number(&info, "Uptime") >= 3_600.0);
+}
+
+#[test]
+fn large_clusters_are_light_and_consistent() {
+    let mut world = World::new(&SimOptions { nodes: 120, ..SimOptions::test() });
+    world.advance_to(60_000);
+    let names = world.node_names();
+    assert_eq!(names.len(), 120);
+    assert_eq!(names[3], "node4@localhost");
+    let cluster = rows(&json_of(&mut world, "node50@localhost", "cluster_nodes", json!({})));
+    assert_eq!(cluster.len(), 120);
+    assert_eq!(cluster[0]["status"], "self");
+    assert_eq!(cluster[1]["name"], SHOP);
+    let ping = text_of(&mut world, "node50@localhost", "network_ping", json!({"name": SHOP}));
+    assert!(ping.starts_with("ping shop@localhost: rtt ") && ping.ends_with("ms"));
+}
+
+#[test]
+fn actions_change_the_state() {
+    let mut world = world();
+    let made = json_of(&mut world, SHOP, "call_process", json!({"to": "throwaway_factory", "type_name": "SpawnThrowaway", "request": {"count": 2}}));
+    let pids: Vec<String> = rows(&made).iter().filter_map(|pid| pid.as_str().map(str::to_string)).collect();
+    assert_eq!(pids.len(), 2);
+    let exit = text_of(&mut world, SHOP, "send_exit", json!({"pid": pids[0], "reason": "shutdown"}));
+    assert_eq!(exit, format!("exit signal sent to {} (reason: shutdown)", pids[0]));
+    assert_eq!(text_of(&mut world, SHOP, "process_kill", json!({"pid": pids[1]})), format!("process {} killed", pids[1]));
+    for pid in &pids {
+        assert_eq!(error_of(&mut world, SHOP, "process_state", json!({"pid": pid})), "process_state: unknown process");
+    }
+
+    let running = pid_of(&mut world, SHOP, "checkout_worker");
+    text_of(&mut world, SHOP, "process_kill", json!({"pid": running}));
+    assert_eq!(text_of(&mut world, SHOP, "process_state", json!({"pid": running})), "zombee");
+
+    text_of(&mut world, SHOP, "log_level_set", json!({"target": "order_desk", "level": "error"}));
+    let level = text_of(&mut world, SHOP, "log_level_get", json!({"target": "order_desk"}));
+    assert!(level.ends_with("log level: error"), "{level}");
+    assert_eq!(error_of(&mut world, SHOP, "log_level_set", json!({"level": "loud"})), "unknown log level: loud");
+
+    let reply = json_of(&mut world, SHOP, "call_process", json!({"to": "order_desk", "type_name": "ShopOrder", "request": {"id": 7, "item": "tea"}}));
+    let keys: Vec<&String> = reply.as_object().map(|map| map.keys().collect()).unwrap_or_default();
+    assert_eq!(keys, ["order_id", "accepted", "queue", "message"]);
+    let timed_out = world.call(SHOP, "call_process", &args(json!({"to": "audit_sink", "request": {"q": 1}, "timeout": 1})));
+    assert!(matches!(&timed_out, ToolReply::Hold { seconds, .. } if *seconds == 1.0));
+    assert!(matches!(settle(timed_out), ToolReply::Error(message) if message == "call_process: timed out"));
+}
+
+#[test]
+fn a_disconnected_peer_comes_back_with_a_new_connection() {
+    let mut world = world();
+    world.advance_to(10_000);
+    assert_eq!(text_of(&mut world, SHOP, "network_disconnect", json!({"name": BACKEND})), "disconnected from backend@localhost");
+    let peers = rows(&json_of(&mut world, SHOP, "network_nodes", json!({})));
+    assert!(named(&peers, BACKEND).is_null());
+    world.advance_to(12_000);
+    let peers = rows(&json_of(&mut world, SHOP, "network_nodes", json!({})));
+    assert_eq!(named(&peers, BACKEND)["ConnectionUptime"], 0);
+    assert!(named(&peers, BACKEND)["PoolDSN"].is_null());
+    world.advance_to(13_000);
+    let peers = rows(&json_of(&mut world, SHOP, "network_nodes", json!({})));
+    assert_eq!(named(&peers, BACKEND)["ConnectionUptime"], 1);
+    let error = error_of(&mut world, SHOP, "network_disconnect", json!({"name": "ghost@localhost"}));
+    assert_eq!(error, "node ghost@localhost not connected: no connection");
+}
+
+#[test]
+fn pid_lookup_works_only_on_the_pprof_node() {
+    let mut world = world();
+    let pid = pid_of(&mut world, SHOP, "checkout_worker");
+    let error = error_of(&mut world, SHOP, "pprof_goroutines", json!({"pid": pid}));
+    assert!(error.contains("-tags=pprof"));
+    let worker = pid_of(&mut world, PAYMENTS, "settlement_worker");
+    let trace = text_of(&mut world, PAYMENTS, "pprof_goroutines", json!({"pid": worker}));
+    assert!(trace.contains("settlementWorker"));
+    let sleeper = pid_of(&mut world, PAYMENTS, "payout_scheduler");
+    let error = error_of(&mut world, PAYMENTS, "pprof_goroutines", json!({"pid": sleeper}));
+    assert!(error.contains("pprof IS enabled"));
+}
+
+#[test]
+fn pretty_go_output_parses_back() {
+    let mut world = world();
+    let pid = pid_of(&mut world, SHOP, "checkout_worker");
+    let info = json_of(&mut world, SHOP, "process_info", json!({"pid": pid}));
+    let text = pretty_go(&info);
+    assert!(text.contains("\\u003c"));
+    assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(info));
+}
