@@ -170,7 +170,7 @@ async fn process(
     }
 
     let fault = cluster.faults.take(call.tool());
-    if let Some(reply) = early_fault(fault.as_ref()).await? {
+    if let Some(reply) = early_fault(fault.as_ref(), call.id.as_ref()).await? {
         return Ok(reply);
     }
 
@@ -240,7 +240,10 @@ fn check_session(
 }
 
 /// Faults that answer (or do not) without running the request.
-async fn early_fault(fault: Option<&Fault>) -> Result<Option<Reply>, Dropped> {
+async fn early_fault(
+    fault: Option<&Fault>,
+    id: Option<&serde_json::Value>,
+) -> Result<Option<Reply>, Dropped> {
     let reply = match fault {
         Some(Fault::NeverAnswer) => std::future::pending().await,
         Some(Fault::DropConnection) => return Err(Dropped),
@@ -262,9 +265,10 @@ async fn early_fault(fault: Option<&Fault>) -> Result<Option<Reply>, Dropped> {
             json_reply(StatusCode::OK, SimBody::full(vec![body]))
         }
         Some(Fault::Huge(total)) => {
-            let opening = Bytes::from_static(
-                br#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":""#,
-            );
+            let mut opening = br#"{"jsonrpc":"2.0","id":"#.to_vec();
+            opening.extend_from_slice(&super::wire::encode_id(id));
+            opening.extend_from_slice(br#","result":{"content":[{"type":"text","text":""#);
+            let opening = Bytes::from(opening);
             let closing = Bytes::from_static(br#""}]}}"#);
             json_reply(StatusCode::OK, SimBody::huge(opening, closing, *total))
         }
