@@ -679,3 +679,30 @@ fn the_tool_list_changes_after_the_next_call() {
     control.clear_faults();
     assert_eq!(names(), before);
 }
+
+#[test]
+fn samplers_tick_on_their_own_with_a_real_clock() {
+    let (_sim, address, _) = fast(20.0);
+    let id = start_sampler(address, json!({"tool": "node_info", "interval_ms": 1000}));
+    thread::sleep(Duration::from_millis(400));
+    let taken = sequences(&read(address, &id, 0)).len();
+    assert!((5..=12).contains(&taken), "about 8 sim seconds, one sample a second: {taken}");
+}
+
+#[test]
+fn a_scale_node_answers_every_process_and_repeats_it_from_cache() {
+    let options = SimOptions { processes: Some(20_000), ..SimOptions::test() };
+    let (_sim, address, _) = start(options);
+    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "process_list", "arguments": {"limit": -1}}});
+    let first = post(address, &body);
+    let started = Instant::now();
+    let second = post(address, &body);
+    let repeat = started.elapsed();
+    assert_eq!(first.header("transfer-encoding"), Some("chunked"));
+    assert!(first.body.len() > 2_000_000, "{} bytes", first.body.len());
+    assert_eq!(first.body, second.body);
+    let rows = json_text(&second.json());
+    assert!(rows.as_array().unwrap().len() >= 20_000);
+    assert!(repeat < Duration::from_secs(5), "{repeat:?}");
+}
