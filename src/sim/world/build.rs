@@ -56,7 +56,11 @@ pub fn cluster(plan: &Plan) -> Cluster {
         edge(node);
     }
     let links = links(&nodes, plan, &mut planted);
-    Cluster { nodes, links, planted }
+    Cluster {
+        nodes,
+        links,
+        planted,
+    }
 }
 
 fn base_node(plan: &Plan, index: usize) -> Node {
@@ -71,12 +75,36 @@ fn base_node(plan: &Plan, index: usize) -> Node {
     node.pprof_tag = index == 2;
 
     let system = node.add("system_sup", "system_app", "system.sup", 1, Flow::default());
-    node.add("system_metrics", "system_app", "system.metrics", system, Flow::calm(0.2, 0.0, 70_000.0));
-    node.add("system_inspect", "system_app", "inspect.inspect", system, Flow::default());
+    node.add(
+        "system_metrics",
+        "system_app",
+        "system.metrics",
+        system,
+        Flow::calm(0.2, 0.0, 70_000.0),
+    );
+    node.add(
+        "system_inspect",
+        "system_app",
+        "inspect.inspect",
+        system,
+        Flow::default(),
+    );
     let mcp_sup = node.add("mcp_sup", "mcp_app", "mcp.mcpSup", 1, Flow::default());
-    let pool = node.add("mcp", "mcp_app", "mcp.MCPPool", mcp_sup, Flow::calm(0.4, 0.4, 15_000.0));
+    let pool = node.add(
+        "mcp",
+        "mcp_app",
+        "mcp.MCPPool",
+        mcp_sup,
+        Flow::calm(0.4, 0.4, 15_000.0),
+    );
     for _ in 0..5 {
-        node.add("", "mcp_app", "mcp.MCPWorker", pool, Flow::calm(0.08, 0.0, 200_000.0));
+        node.add(
+            "",
+            "mcp_app",
+            "mcp.MCPWorker",
+            pool,
+            Flow::calm(0.08, 0.0, 200_000.0),
+        );
     }
     if index == 0 {
         let web = node.add("mcp_web", "mcp_app", "mcp.MCPWeb", mcp_sup, Flow::default());
@@ -84,7 +112,11 @@ fn base_node(plan: &Plan, index: usize) -> Node {
         let listener = serde_json::json!({"listener": "127.0.0.1:9922"});
         for (number, inspect) in [(195_416, serde_json::Value::Null), (195_417, listener)] {
             let alias = format!("Alias#<{crc}.{number}.25526.0>");
-            node.metas.push(Meta { alias: alias.clone(), inspect, log_level: "info".to_string() });
+            node.metas.push(Meta {
+                alias: alias.clone(),
+                inspect,
+                log_level: "info".to_string(),
+            });
             if let Some(process) = node.processes.get_mut(&web) {
                 process.metas.push(alias);
                 process.links.push(mcp_sup);
@@ -92,8 +124,16 @@ fn base_node(plan: &Plan, index: usize) -> Node {
         }
     }
 
-    node.apps.push(app("system_app", "System Application", "", "permanent", 0, born_ms));
-    node.apps.push(app("mcp_app", "", "", "temporary", 0, born_ms + 200));
+    node.apps.push(app(
+        "system_app",
+        "System Application",
+        "",
+        "permanent",
+        0,
+        born_ms,
+    ));
+    node.apps
+        .push(app("mcp_app", "", "", "temporary", 0, born_ms + 200));
     node
 }
 
@@ -134,42 +174,120 @@ fn chatter(node: &mut Node, process: u64, level: &str, every_ms: i64, messages: 
 /// (see `RECORDED_NAMES`).
 fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
     const APP: &str = "storefront";
-    let mut storefront = app(APP, "online storefront", "2.3.1", "permanent", 10, node.born_ms + 400);
+    let mut storefront = app(
+        APP,
+        "online storefront",
+        "2.3.1",
+        "permanent",
+        10,
+        node.born_ms + 400,
+    );
     storefront.env = vec![("region".to_string(), "eu-west".to_string())];
     node.apps.push(storefront);
 
     let named = [
-        ("checkout_worker", "main.checkoutWorker", Flow::calm(20.0, 20.0, 300_000.0)),
-        ("cart_service", "main.cartService", Flow::calm(6.0, 6.0, 250_000.0)),
-        ("session_manager", "main.sessionManager", Flow::calm(0.5, 0.5, 90_000.0)),
+        (
+            "checkout_worker",
+            "main.checkoutWorker",
+            Flow::calm(20.0, 20.0, 300_000.0),
+        ),
+        (
+            "cart_service",
+            "main.cartService",
+            Flow::calm(6.0, 6.0, 250_000.0),
+        ),
+        (
+            "session_manager",
+            "main.sessionManager",
+            Flow::calm(0.5, 0.5, 90_000.0),
+        ),
         ("billing_sup", "main.billingSup", Flow::default()),
-        ("billing_gw", "main.billingGateway", Flow::calm(1.0, 1.0, 800_000.0)),
-        ("order_feed", "main.orderFeed", Flow::calm(1.0, 1.0, 120_000.0)),
-        ("stock_feed", "main.stockFeed", Flow::calm(0.2, 0.0, 90_000.0)),
+        (
+            "billing_gw",
+            "main.billingGateway",
+            Flow::calm(1.0, 1.0, 800_000.0),
+        ),
+        (
+            "order_feed",
+            "main.orderFeed",
+            Flow::calm(1.0, 1.0, 120_000.0),
+        ),
+        (
+            "stock_feed",
+            "main.stockFeed",
+            Flow::calm(0.2, 0.0, 90_000.0),
+        ),
         ("catalog", "main.catalog", Flow::calm(3.0, 3.0, 400_000.0)),
-        ("inventory_cache", "main.inventoryCache", Flow::calm(1.0, 1.0, 210_000.0)),
-        ("audit_sink", "main.auditSink", Flow::calm(0.1, 0.0, 50_000.0)),
-        ("price_sync", "main.priceSync", Flow::calm(1.0, 1.0, 500_000.0)),
-        ("report_builder", "main.reportBuilder", Flow::calm(2.0, 2.0, 1_500_000.0)),
-        ("thumbnail_pool", "main.thumbnailPool", Flow::calm(0.5, 0.5, 2_000_000.0)),
-        ("order_desk", "main.orderDesk", Flow::calm(0.2, 0.2, 350_000.0)),
-        ("throwaway_factory", "main.throwawayFactory", Flow::default()),
+        (
+            "inventory_cache",
+            "main.inventoryCache",
+            Flow::calm(1.0, 1.0, 210_000.0),
+        ),
+        (
+            "audit_sink",
+            "main.auditSink",
+            Flow::calm(0.1, 0.0, 50_000.0),
+        ),
+        (
+            "price_sync",
+            "main.priceSync",
+            Flow::calm(1.0, 1.0, 500_000.0),
+        ),
+        (
+            "report_builder",
+            "main.reportBuilder",
+            Flow::calm(2.0, 2.0, 1_500_000.0),
+        ),
+        (
+            "thumbnail_pool",
+            "main.thumbnailPool",
+            Flow::calm(0.5, 0.5, 2_000_000.0),
+        ),
+        (
+            "order_desk",
+            "main.orderDesk",
+            Flow::calm(0.2, 0.2, 350_000.0),
+        ),
+        (
+            "throwaway_factory",
+            "main.throwawayFactory",
+            Flow::default(),
+        ),
         ("order_archive", "main.orderArchive", Flow::default()),
-        ("rate_oracle", "main.rateOracle", Flow::calm(0.5, 0.3, 700_000.0)),
+        (
+            "rate_oracle",
+            "main.rateOracle",
+            Flow::calm(0.5, 0.3, 700_000.0),
+        ),
     ];
     let mut ids = std::collections::HashMap::new();
     for (name, behavior, flow) in named {
-        let parent = if name == "billing_gw" { ids["billing_sup"] } else { 1 };
+        let parent = if name == "billing_gw" {
+            ids["billing_sup"]
+        } else {
+            1
+        };
         ids.insert(name, node.add(name, APP, behavior, parent, flow));
     }
     let id = |name: &str| ids[name];
     configure(node, id("billing_sup"), |process| {
-        process.role = Role::Supervisor { strategy: "one_for_one".to_string(), restarts: 0 };
+        process.role = Role::Supervisor {
+            strategy: "one_for_one".to_string(),
+            restarts: 0,
+        };
     });
-    configure(node, id("order_desk"), |process| process.role = Role::OrderDesk { accepted: 0 });
-    configure(node, id("audit_sink"), |process| process.role = Role::Blackhole);
-    configure(node, id("throwaway_factory"), |process| process.role = Role::Factory);
-    configure(node, id("checkout_worker"), |process| process.mailbox_size = 50_000);
+    configure(node, id("order_desk"), |process| {
+        process.role = Role::OrderDesk { accepted: 0 }
+    });
+    configure(node, id("audit_sink"), |process| {
+        process.role = Role::Blackhole
+    });
+    configure(node, id("throwaway_factory"), |process| {
+        process.role = Role::Factory
+    });
+    configure(node, id("checkout_worker"), |process| {
+        process.mailbox_size = 50_000
+    });
 
     if plan.has("overload") {
         configure(node, id("checkout_worker"), |process| {
@@ -183,15 +301,36 @@ fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
                 busy_ns_per_sec: 0.0,
             };
         });
-        chatter(node, id("checkout_worker"), "warning", 15_000, &["checkout backlog above high-water mark (check #{n})"]);
-        plant(planted, "overload", node, "checkout_worker", "mailbox grows by 50 messages/s; ~40 messages per wakeup");
+        chatter(
+            node,
+            id("checkout_worker"),
+            "warning",
+            15_000,
+            &["checkout backlog above high-water mark (check #{n})"],
+        );
+        plant(
+            planted,
+            "overload",
+            node,
+            "checkout_worker",
+            "mailbox grows by 50 messages/s; ~40 messages per wakeup",
+        );
     }
     if plan.has("slow_callback") {
         configure(node, id("report_builder"), |process| {
             process.state = State::Running;
-            process.flow = Flow { handled_per_sec: 20.0, ..Flow::calm(25.0, 0.0, 48_000_000.0) };
+            process.flow = Flow {
+                handled_per_sec: 20.0,
+                ..Flow::calm(25.0, 0.0, 48_000_000.0)
+            };
         });
-        plant(planted, "slow_callback", node, "report_builder", "48ms per message, one message per wakeup; mailbox grows by 5/s");
+        plant(
+            planted,
+            "slow_callback",
+            node,
+            "report_builder",
+            "48ms per message, one message per wakeup; mailbox grows by 5/s",
+        );
     }
 
     let leaking = plan.has("process_leak");
@@ -204,13 +343,33 @@ fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         live: Default::default(),
     });
     if leaking {
-        plant(planted, "process_leak", node, "session_manager", "a nameless main.sessionHandler child every 2s, none ever terminates");
+        plant(
+            planted,
+            "process_leak",
+            node,
+            "session_manager",
+            "a nameless main.sessionHandler child every 2s, none ever terminates",
+        );
     }
 
     if plan.has("restart_loop") {
         let (supervisor, child, born) = (id("billing_sup"), id("billing_gw"), node.born_ms);
-        node.restarts.push(RestartLoop { supervisor, child, every_ms: 3_000, next_ms: born + 3_000, crashes: 0 });
-        plant(planted, "restart_loop", node, "billing_gw", "crashes every 3s; billing_sup restarts it (restarts_count in process_inspect)");
+        let template = node.processes[&child].clone();
+        node.restarts.push(RestartLoop {
+            supervisor,
+            child,
+            every_ms: 3_000,
+            next_ms: born + 3_000,
+            crashes: 0,
+            template,
+        });
+        plant(
+            planted,
+            "restart_loop",
+            node,
+            "billing_gw",
+            "crashes every 3s; billing_sup restarts it (restarts_count in process_inspect)",
+        );
     }
 
     if plan.has("stuck_call") {
@@ -222,18 +381,34 @@ fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
             process.extra_running_ns = 19_242;
             process.links.push(oracle);
         });
-        plant(planted, "stuck_call", node, "price_sync", "waits forever in a Call to rate_oracle (state 'wait response')");
+        plant(
+            planted,
+            "stuck_call",
+            node,
+            "price_sync",
+            "waits forever in a Call to rate_oracle (state 'wait response')",
+        );
     }
 
     let pool = id("thumbnail_pool");
     if plan.has("zombies") {
         configure(node, pool, |process| {
             process.state = State::Running;
-            process.flow = Flow { handled_per_sec: 0.0, busy_ns_per_sec: 1e9, ..Flow::calm(0.1, 0.0, 0.0) };
+            process.flow = Flow {
+                handled_per_sec: 0.0,
+                busy_ns_per_sec: 1e9,
+                ..Flow::calm(0.1, 0.0, 0.0)
+            };
         });
         let frozen = node.born_ms + 20_000;
         for _ in 0..3 {
-            let job = node.add("", APP, "main.thumbnailJob", pool, Flow::calm(0.2, 0.0, 5_000_000.0));
+            let job = node.add(
+                "",
+                APP,
+                "main.thumbnailJob",
+                pool,
+                Flow::calm(0.2, 0.0, 5_000_000.0),
+            );
             configure(node, job, |process| {
                 process.state = State::Zombee;
                 process.frozen_ms = Some(frozen);
@@ -242,22 +417,57 @@ fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         plant(planted, "zombies", node, "thumbnail_pool", "three killed main.thumbnailJob children stay zombee; their parent is stuck running a callback");
     } else {
         for _ in 0..2 {
-            node.add("", APP, "main.thumbnailJob", pool, Flow::calm(0.2, 0.0, 5_000_000.0));
+            node.add(
+                "",
+                APP,
+                "main.thumbnailJob",
+                pool,
+                Flow::calm(0.2, 0.0, 5_000_000.0),
+            );
         }
     }
 
     let growth = if plan.has("memory_growth") { 40_000 } else { 0 };
-    configure(node, id("inventory_cache"), |process| process.role = Role::Cache { base_bytes: 1_250_000, growth });
+    configure(node, id("inventory_cache"), |process| {
+        process.role = Role::Cache {
+            base_bytes: 1_250_000,
+            growth,
+        }
+    });
     node.runtime.growth_per_sec = growth as f64;
     node.runtime.alloc_per_sec = 260_000.0;
     if growth > 0 {
-        plant(planted, "memory_growth", node, "inventory_cache", "live heap grows 40KB/s in main.(*inventoryCache).HandleMessage; never evicts");
+        plant(
+            planted,
+            "memory_growth",
+            node,
+            "inventory_cache",
+            "live heap grows 40KB/s in main.(*inventoryCache).HandleMessage; never evicts",
+        );
     }
 
-    let feeds = [id("order_feed"), id("stock_feed"), id("order_archive"), id("cart_service"), id("catalog")];
+    let feeds = [
+        id("order_feed"),
+        id("stock_feed"),
+        id("order_archive"),
+        id("cart_service"),
+        id("catalog"),
+    ];
     events(node, plan, planted, feeds);
-    chatter(node, id("order_desk"), "info", 5_000, &["order #{n} accepted", "order #{n} packed"]);
-    chatter(node, id("catalog"), "info", 30_000, &["catalog refreshed ({n} changes)"]);
+    chatter(
+        node,
+        id("order_desk"),
+        "info",
+        5_000,
+        &["order #{n} accepted", "order #{n} packed"],
+    );
+    chatter(
+        node,
+        id("catalog"),
+        "info",
+        30_000,
+        &["catalog refreshed ({n} changes)"],
+    );
     node.cron = vec![
         cron_job("hourly_digest", "0 * * * *", "catalog"),
         cron_job("cache_sweep", "*/2 * * * *", "inventory_cache"),
@@ -276,17 +486,33 @@ fn events(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>, ids: [u64; 5
     orders.every_ms = Some(1_000);
     orders.next_ms = node.born_ms + 1_000;
     if plan.has("event_no_subscribers") {
-        plant(planted, "event_no_subscribers", node, "orders", "published every second by order_feed, nobody subscribed");
+        plant(
+            planted,
+            "event_no_subscribers",
+            node,
+            "orders",
+            "published every second by order_feed, nobody subscribed",
+        );
     } else {
         orders.subscribers = 1;
-        configure(node, archive, |process| process.flow = Flow::calm(1.0, 0.0, 60_000.0));
+        configure(node, archive, |process| {
+            process.flow = Flow::calm(1.0, 0.0, 60_000.0)
+        });
     }
-    configure(node, feed, |process| process.events.push("orders".to_string()));
+    configure(node, feed, |process| {
+        process.events.push("orders".to_string())
+    });
 
     let mut levels = super::journal::Event::new("stock_levels", stock, 0);
     levels.subscribers = 2;
     if plan.has("event_no_publisher") {
-        plant(planted, "event_no_publisher", node, "stock_levels", "cart_service and catalog subscribed; stock_feed never publishes");
+        plant(
+            planted,
+            "event_no_publisher",
+            node,
+            "stock_levels",
+            "cart_service and catalog subscribed; stock_feed never publishes",
+        );
     } else {
         levels.every_ms = Some(5_000);
         levels.next_ms = node.born_ms + 5_000;
@@ -312,47 +538,154 @@ fn cron_job(name: &str, spec: &str, target: &str) -> CronJob {
 /// The backend's pricing application, with the goroutine leak.
 fn pricing(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
     const APP: &str = "pricing";
-    node.apps.push(app(APP, "price quotes and rates", "1.8.0", "permanent", 5, node.born_ms + 400));
+    node.apps.push(app(
+        APP,
+        "price quotes and rates",
+        "1.8.0",
+        "permanent",
+        5,
+        node.born_ms + 400,
+    ));
 
-    node.add("rate_oracle", APP, "main.rateOracle", 1, Flow::calm(0.5, 0.3, 700_000.0));
-    node.add("price_sync", APP, "main.priceSync", 1, Flow::calm(1.0, 1.0, 500_000.0));
+    node.add(
+        "rate_oracle",
+        APP,
+        "main.rateOracle",
+        1,
+        Flow::calm(0.5, 0.3, 700_000.0),
+    );
+    node.add(
+        "price_sync",
+        APP,
+        "main.priceSync",
+        1,
+        Flow::calm(1.0, 1.0, 500_000.0),
+    );
     goroutine_leak(node, APP, plan, planted);
-    let quotes = node.add("quote_engine", APP, "main.quoteEngine", 1, Flow::calm(4.0, 4.0, 600_000.0));
-    node.add("tax_calc", APP, "main.taxCalc", 1, Flow::calm(2.0, 2.0, 200_000.0));
+    let quotes = node.add(
+        "quote_engine",
+        APP,
+        "main.quoteEngine",
+        1,
+        Flow::calm(4.0, 4.0, 600_000.0),
+    );
+    node.add(
+        "tax_calc",
+        APP,
+        "main.taxCalc",
+        1,
+        Flow::calm(2.0, 2.0, 200_000.0),
+    );
     chatter(node, quotes, "info", 10_000, &["quote batch {n} priced"]);
     node.cron = vec![cron_job("rates_refresh", "*/5 * * * *", "rate_oracle")];
 }
 
 /// A webhook dispatcher, leaking a goroutine every 2s when planted.
 fn goroutine_leak(node: &mut Node, app: &str, plan: &Plan, planted: &mut Vec<Planted>) {
-    let dispatcher = node.add("webhook_dispatcher", app, "main.webhookDispatcher", 1, Flow::calm(0.5, 0.5, 300_000.0));
+    let dispatcher = node.add(
+        "webhook_dispatcher",
+        app,
+        "main.webhookDispatcher",
+        1,
+        Flow::calm(0.5, 0.5, 300_000.0),
+    );
     if plan.has("goroutine_leak") {
-        node.goroutine_leak = Some(GoroutineLeak { owner: dispatcher, every_ms: 2_000, next_ms: node.born_ms + 2_000, count: 0 });
-        plant(planted, "goroutine_leak", node, "webhook_dispatcher", "a goroutine blocked in main.(*webhookDispatcher).deliver.func1 every 2s");
+        node.goroutine_leak = Some(GoroutineLeak {
+            owner: dispatcher,
+            every_ms: 2_000,
+            next_ms: node.born_ms + 2_000,
+            count: 0,
+        });
+        plant(
+            planted,
+            "goroutine_leak",
+            node,
+            "webhook_dispatcher",
+            "a goroutine blocked in main.(*webhookDispatcher).deliver.func1 every 2s",
+        );
     }
 }
 
 /// The payments node: calm, built with `-tags=pprof`.
 fn ledger(node: &mut Node) {
     const APP: &str = "ledger";
-    node.apps.push(app(APP, "payments ledger", "0.9.4", "permanent", 5, node.born_ms + 400));
-    node.add("ledger_writer", APP, "main.ledgerWriter", 1, Flow::calm(3.0, 1.0, 900_000.0));
-    node.add("fraud_check", APP, "main.fraudCheck", 1, Flow::calm(3.0, 3.0, 1_200_000.0));
-    let supervisor = node.add("settlement_sup", APP, "main.settlementSup", 1, Flow::default());
-    let role = Role::Supervisor { strategy: "one_for_all".to_string(), restarts: 0 };
+    node.apps.push(app(
+        APP,
+        "payments ledger",
+        "0.9.4",
+        "permanent",
+        5,
+        node.born_ms + 400,
+    ));
+    node.add(
+        "ledger_writer",
+        APP,
+        "main.ledgerWriter",
+        1,
+        Flow::calm(3.0, 1.0, 900_000.0),
+    );
+    node.add(
+        "fraud_check",
+        APP,
+        "main.fraudCheck",
+        1,
+        Flow::calm(3.0, 3.0, 1_200_000.0),
+    );
+    let supervisor = node.add(
+        "settlement_sup",
+        APP,
+        "main.settlementSup",
+        1,
+        Flow::default(),
+    );
+    let role = Role::Supervisor {
+        strategy: "one_for_all".to_string(),
+        restarts: 0,
+    };
     configure(node, supervisor, |process| process.role = role);
-    let worker = node.add("settlement_worker", APP, "main.settlementWorker", supervisor, Flow::calm(2.0, 2.0, 350_000_000.0));
+    let worker = node.add(
+        "settlement_worker",
+        APP,
+        "main.settlementWorker",
+        supervisor,
+        Flow::calm(2.0, 2.0, 350_000_000.0),
+    );
     configure(node, worker, |process| process.state = State::Running);
-    node.add("payout_scheduler", APP, "main.payoutScheduler", 1, Flow::calm(0.1, 0.1, 100_000.0));
+    node.add(
+        "payout_scheduler",
+        APP,
+        "main.payoutScheduler",
+        1,
+        Flow::calm(0.1, 0.1, 100_000.0),
+    );
     node.cron = vec![cron_job("payout_batch", "*/10 * * * *", "payout_scheduler")];
 }
 
 /// Any further node: a small edge application.
 fn edge(node: &mut Node) {
     const APP: &str = "edge";
-    node.apps.push(app(APP, "edge router", "3.0.2", "permanent", 1, node.born_ms + 400));
-    node.add("edge_router", APP, "main.edgeRouter", 1, Flow::calm(2.0, 2.0, 150_000.0));
-    node.add("metrics_agent", APP, "main.metricsAgent", 1, Flow::calm(0.2, 0.2, 80_000.0));
+    node.apps.push(app(
+        APP,
+        "edge router",
+        "3.0.2",
+        "permanent",
+        1,
+        node.born_ms + 400,
+    ));
+    node.add(
+        "edge_router",
+        APP,
+        "main.edgeRouter",
+        1,
+        Flow::calm(2.0, 2.0, 150_000.0),
+    );
+    node.add(
+        "metrics_agent",
+        APP,
+        "main.metricsAgent",
+        1,
+        Flow::calm(0.2, 0.2, 80_000.0),
+    );
     node.runtime.alloc_per_sec = 60_000.0;
 }
 
@@ -394,7 +727,13 @@ fn links(nodes: &[Node], plan: &Plan, planted: &mut Vec<Planted>) -> Vec<Link> {
             link.established_ms = -10_000;
         }
         let detail = "the connection drops and comes back every 15s: ConnectionUptime stays below 15 while Uptime grows";
-        plant(planted, "flapping_peer", &nodes[0], &nodes[flap_peer].name, detail);
+        plant(
+            planted,
+            "flapping_peer",
+            &nodes[0],
+            &nodes[flap_peer].name,
+            detail,
+        );
     }
     if plan.has("message_loss") {
         if let Some(link) = links.iter_mut().find(|link| link.joins(0, 1)) {

@@ -132,12 +132,18 @@ mod tests {
     #[test]
     fn empty_containers_stay_on_one_line() {
         let text = pretty_go(&json!({"Aliases": [], "Env": {}, "Commercial": null}));
-        assert_eq!(text, "{\n  \"Aliases\": [],\n  \"Env\": {},\n  \"Commercial\": null\n}");
+        assert_eq!(
+            text,
+            "{\n  \"Aliases\": [],\n  \"Env\": {},\n  \"Commercial\": null\n}"
+        );
     }
 
     #[test]
     fn floats_follow_go_formatting() {
-        assert_eq!(pretty_go(&json!(0.010768658030010534)), "0.010768658030010534");
+        assert_eq!(
+            pretty_go(&json!(0.010768658030010534)),
+            "0.010768658030010534"
+        );
         assert_eq!(pretty_go(&json!(2.0)), "2");
         assert_eq!(pretty_go(&json!(1e-7)), "1e-7");
         assert_eq!(pretty_go(&json!(-1)), "-1");

@@ -83,11 +83,30 @@ pub struct Planted {
 /// The tools that fail with `invalid params: unexpected end of JSON input`
 /// when a request has no `arguments` member; the others work without.
 pub const STRICT_TOOLS: &[&str] = &[
-    "process_children", "process_info", "process_state", "process_lookup", "process_inspect",
-    "meta_inspect", "app_info", "app_processes", "event_info", "network_node_info",
-    "network_connect", "network_connect_route", "network_disconnect", "network_ping", "cron_job",
-    "registrar_resolve", "registrar_resolve_proxy", "registrar_resolve_app", "log_level_set",
-    "message_type_info", "send_message", "call_process", "send_exit", "process_kill",
+    "process_children",
+    "process_info",
+    "process_state",
+    "process_lookup",
+    "process_inspect",
+    "meta_inspect",
+    "app_info",
+    "app_processes",
+    "event_info",
+    "network_node_info",
+    "network_connect",
+    "network_connect_route",
+    "network_disconnect",
+    "network_ping",
+    "cron_job",
+    "registrar_resolve",
+    "registrar_resolve_proxy",
+    "registrar_resolve_app",
+    "log_level_set",
+    "message_type_info",
+    "send_message",
+    "call_process",
+    "send_exit",
+    "process_kill",
 ];
 
 /// Names of the recorded cluster (`../shared/ergo-mcp/recordings`) and the
@@ -188,7 +207,9 @@ impl World {
         for index in 0..self.links.len() {
             let link = &mut self.links[index];
             link.settle(at);
-            let Some(every) = link.flap_every_ms else { continue };
+            let Some(every) = link.flap_every_ms else {
+                continue;
+            };
             while link.next_flap_ms <= at {
                 let flap_at = link.next_flap_ms;
                 link.established_ms = flap_at;
@@ -196,17 +217,41 @@ impl World {
                 let (a, b) = (link.a, link.b);
                 let (name_a, name_b) = (self.nodes[a].name.clone(), self.nodes[b].name.clone());
                 let lost = "read: connection reset by peer";
-                self.nodes[a].log_node("warning", format!("connection with {name_b} lost: {lost}"), "network", flap_at);
-                self.nodes[b].log_node("warning", format!("connection with {name_a} lost: {lost}"), "network", flap_at);
-                self.nodes[a].log_node("info", format!("connected to {name_b}"), "network", flap_at);
-                self.nodes[b].log_node("info", format!("accepted connection from {name_a}"), "network", flap_at);
+                self.nodes[a].log_node(
+                    "warning",
+                    format!("connection with {name_b} lost: {lost}"),
+                    "network",
+                    flap_at,
+                );
+                self.nodes[b].log_node(
+                    "warning",
+                    format!("connection with {name_a} lost: {lost}"),
+                    "network",
+                    flap_at,
+                );
+                self.nodes[a].log_node(
+                    "info",
+                    format!("connected to {name_b}"),
+                    "network",
+                    flap_at,
+                );
+                self.nodes[b].log_node(
+                    "info",
+                    format!("accepted connection from {name_a}"),
+                    "network",
+                    flap_at,
+                );
             }
         }
     }
 
     /// Answers one tool call on `node` as that node would.
     pub fn call(&mut self, node: &str, tool: &str, args: &Map<String, Value>) -> ToolReply {
-        let Some(index) = self.nodes.iter().position(|candidate| candidate.name == node) else {
+        let Some(index) = self
+            .nodes
+            .iter()
+            .position(|candidate| candidate.name == node)
+        else {
             return ToolReply::Error(format!("remote call to '{node}' failed: no route"));
         };
         let now = self.now_ms as i64;
@@ -241,7 +286,9 @@ impl World {
 
     /// Log lines of `node` with a sequence number above `seq`.
     pub fn logs_since(&self, node: &str, seq: u64) -> Vec<(u64, LogLine)> {
-        self.node(node).map(|node| node.journal.since(seq)).unwrap_or_default()
+        self.node(node)
+            .map(|node| node.journal.since(seq))
+            .unwrap_or_default()
     }
 
     /// Publications of `event` on `node` with a sequence number above `seq`:
@@ -255,7 +302,11 @@ impl World {
 
     /// A fresh PID on `node` for a sampler process (not in the table).
     pub fn alloc_pid(&mut self, node: &str) -> String {
-        match self.nodes.iter_mut().find(|candidate| candidate.name == node) {
+        match self
+            .nodes
+            .iter_mut()
+            .find(|candidate| candidate.name == node)
+        {
             Some(node) => {
                 let id = node.next_id;
                 node.next_id += 1;

@@ -64,6 +64,8 @@ pub struct RestartLoop {
     pub every_ms: i64,
     pub next_ms: i64,
     pub crashes: u64,
+    /// What the supervisor starts each time.
+    pub template: Process,
 }
 
 /// A process logging one of `messages` every `every_ms`.
@@ -192,12 +194,17 @@ impl Node {
 
     /// Looks a process up by registered name.
     pub fn by_name(&self, name: &str) -> Option<u64> {
-        self.names.get(name).copied().filter(|id| self.processes.contains_key(id))
+        self.names
+            .get(name)
+            .copied()
+            .filter(|id| self.processes.contains_key(id))
     }
 
     /// Logs `message` from a process, if its level lets the line through.
     pub fn log_process(&mut self, id: u64, level: &str, message: String, now_ms: i64) {
-        let Some(process) = self.processes.get(&id) else { return };
+        let Some(process) = self.processes.get(&id) else {
+            return;
+        };
         if level_rank(level) < level_rank(&process.log_level) {
             return;
         }
@@ -267,7 +274,9 @@ impl Node {
                 sessions.next_ms += sessions.every_ms;
             }
 
-            let Some(lifetime) = self.sessions[index].lifetime_ms else { continue };
+            let Some(lifetime) = self.sessions[index].lifetime_ms else {
+                continue;
+            };
             while let Some(&(born, id)) = self.sessions[index].live.front() {
                 if now_ms - born <= lifetime {
                     break;
@@ -288,27 +297,34 @@ impl Node {
         }
     }
 
-    /// The child crashes with two error lines; its supervisor starts a new one.
+    /// The child crashes with two error lines; its supervisor starts a new
+    /// one (also when someone else stopped the old one meanwhile).
     fn crash_and_restart(&mut self, index: usize, at_ms: i64) {
         let restart = self.restarts[index].clone();
         let crash = restart.crashes + 1;
-        self.log_process(
-            restart.child,
-            "error",
-            format!("acquirer upstream timeout after 1500ms (crash #{crash})"),
-            at_ms,
-        );
-        self.log_process(
-            restart.child,
-            "error",
-            format!("process terminated abnormally - acquirer connection reset (crash #{crash})"),
-            at_ms,
-        );
-        let Some(old) = self.terminate(restart.child) else { return };
+        if self.processes.contains_key(&restart.child) {
+            let errors = [
+                format!("acquirer upstream timeout after 1500ms (crash #{crash})"),
+                format!(
+                    "process terminated abnormally - acquirer connection reset (crash #{crash})"
+                ),
+            ];
+            for message in errors {
+                self.log_process(restart.child, "error", message, at_ms);
+            }
+            self.terminate(restart.child);
+        }
 
-        let mut child = Process::new(0, &old.name, &old.application, &old.behavior, old.parent);
+        let template = &restart.template;
+        let mut child = Process::new(
+            0,
+            &template.name,
+            &template.application,
+            &template.behavior,
+            template.parent,
+        );
         child.born_ms = at_ms;
-        child.flow = old.flow;
+        child.flow = template.flow;
         let id = self.spawn(child);
         self.restarts[index].child = id;
         self.restarts[index].crashes = crash;
@@ -325,9 +341,11 @@ impl Node {
             while self.chatter[index].next_ms <= now_ms {
                 let chatter = &mut self.chatter[index];
                 chatter.count += 1;
-                let template = &chatter.messages[(chatter.count as usize - 1) % chatter.messages.len()];
+                let template =
+                    &chatter.messages[(chatter.count as usize - 1) % chatter.messages.len()];
                 let message = template.replace("{n}", &chatter.count.to_string());
-                let (process, level, at) = (chatter.process, chatter.level.clone(), chatter.next_ms);
+                let (process, level, at) =
+                    (chatter.process, chatter.level.clone(), chatter.next_ms);
                 chatter.next_ms += chatter.every_ms;
                 self.log_process(process, &level, message, at);
             }
@@ -337,11 +355,16 @@ impl Node {
     fn tick_events(&mut self, now_ms: i64) {
         let node = self.name.clone();
         for event in &mut self.events {
-            let Some(every) = event.every_ms else { continue };
+            let Some(every) = event.every_ms else {
+                continue;
+            };
             while event.next_ms <= now_ms {
                 let seq = event.published + 1;
                 let total = (seq % 17 + 1) as f64 * 9.99;
-                event.publish(&node, json!({"Seq": seq, "Total": (total * 100.0).round() / 100.0}));
+                event.publish(
+                    &node,
+                    json!({"Seq": seq, "Total": (total * 100.0).round() / 100.0}),
+                );
                 event.next_ms += every;
             }
         }
@@ -353,7 +376,10 @@ impl Node {
             return;
         }
         let wall_minutes = self.epoch_s / 60 + now_ms / 60_000;
-        let (minute, hour) = ((wall_minutes % 60) as u32, ((wall_minutes / 60) % 24) as u32);
+        let (minute, hour) = (
+            (wall_minutes % 60) as u32,
+            ((wall_minutes / 60) % 24) as u32,
+        );
         for job in &mut self.cron {
             if super::cron::matches(&job.spec, minute, hour) {
                 job.last_run_ms = Some(now_ms);
@@ -363,7 +389,10 @@ impl Node {
 
     /// Processes in `state`, counted.
     pub fn count_state(&self, state: State) -> usize {
-        self.processes.values().filter(|process| process.state == state).count()
+        self.processes
+            .values()
+            .filter(|process| process.state == state)
+            .count()
     }
 }
 

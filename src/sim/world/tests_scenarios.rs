@@ -15,7 +15,10 @@ fn world() -> World {
 }
 
 fn healthy() -> World {
-    World::new(&SimOptions { healthy: true, ..SimOptions::test() })
+    World::new(&SimOptions {
+        healthy: true,
+        ..SimOptions::test()
+    })
 }
 
 fn args(value: Value) -> Map<String, Value> {
@@ -56,7 +59,9 @@ fn rows(value: &Value) -> Vec<Value> {
 }
 
 fn named<'a>(rows: &'a [Value], name: &str) -> &'a Value {
-    rows.iter().find(|row| row["Name"] == name || row["Node"] == name).unwrap_or(&Value::Null)
+    rows.iter()
+        .find(|row| row["Name"] == name || row["Node"] == name)
+        .unwrap_or(&Value::Null)
 }
 
 fn number(value: &Value, key: &str) -> f64 {
@@ -71,9 +76,14 @@ fn drain(row: &Value) -> f64 {
 fn every_scenario_is_planted_and_named() {
     let planted = world().planted();
     for scenario in SCENARIOS {
-        assert!(planted.iter().any(|plant| plant.scenario == *scenario), "{scenario} not planted");
+        assert!(
+            planted.iter().any(|plant| plant.scenario == *scenario),
+            "{scenario} not planted"
+        );
     }
-    assert!(planted.iter().all(|plant| !plant.culprit.is_empty() && !plant.detail.is_empty()));
+    assert!(planted
+        .iter()
+        .all(|plant| !plant.culprit.is_empty() && !plant.detail.is_empty()));
     assert!(healthy().planted().is_empty());
 }
 
@@ -81,7 +91,12 @@ fn every_scenario_is_planted_and_named() {
 fn overload_and_slow_callback_differ_in_drain() {
     let mut world = world();
     world.advance_to(30_000);
-    let top = rows(&json_of(&mut world, SHOP, "process_list", json!({"sort_by": "mailbox", "limit": 5})));
+    let top = rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"sort_by": "mailbox", "limit": 5}),
+    ));
     let overloaded = named(&top, "checkout_worker");
     let slow = named(&top, "report_builder");
     assert_eq!(top[0]["Name"], "checkout_worker");
@@ -90,9 +105,17 @@ fn overload_and_slow_callback_differ_in_drain() {
     assert!(number(slow, "MessagesMailbox") > 100.0);
     assert!(drain(slow) < 1.6);
     let per_message_ns = number(slow, "RunningTime") / number(slow, "MessagesIn");
-    assert!(per_message_ns > 10e6, "slow callback takes {per_message_ns}ns per message");
+    assert!(
+        per_message_ns > 10e6,
+        "slow callback takes {per_message_ns}ns per message"
+    );
 
-    let by_drain = rows(&json_of(&mut world, SHOP, "process_list", json!({"sort_by": "drain", "limit": 1})));
+    let by_drain = rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"sort_by": "drain", "limit": 1}),
+    ));
     assert_eq!(by_drain[0]["Name"], "checkout_worker");
 }
 
@@ -100,14 +123,26 @@ fn overload_and_slow_callback_differ_in_drain() {
 fn process_leak_piles_nameless_children_under_one_parent() {
     let mut world = world();
     let before = json_of(&mut world, SHOP, "node_info", json!({}));
-    let children_before = rows(&json_of(&mut world, SHOP, "process_children", json!({"parent": "session_manager"}))).len();
+    let children_before = rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_children",
+        json!({"parent": "session_manager"}),
+    ))
+    .len();
     world.advance_to(120_000);
     let after = json_of(&mut world, SHOP, "node_info", json!({}));
-    let children = rows(&json_of(&mut world, SHOP, "process_children", json!({"parent": "session_manager"})));
+    let children = rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_children",
+        json!({"parent": "session_manager"}),
+    ));
 
     assert!(children.len() >= children_before + 55);
     assert!(children.iter().all(|child| child["Name"] == ""));
-    let alive = |info: &Value| number(info, "ProcessesSpawned") - number(info, "ProcessesTerminated");
+    let alive =
+        |info: &Value| number(info, "ProcessesSpawned") - number(info, "ProcessesTerminated");
     assert!(alive(&after) - alive(&before) >= 55.0);
     assert_eq!(alive(&after), number(&after, "ProcessesTotal"));
 }
@@ -118,13 +153,22 @@ fn restart_loop_shows_young_child_errors_and_restart_count() {
     let inspect = |world: &mut World| {
         let pid = pid_of(world, SHOP, "billing_sup");
         let value = json_of(world, SHOP, "process_inspect", json!({"pid": pid}));
-        value["restarts_count"].as_str().unwrap_or("0").parse::<u64>().unwrap_or(0)
+        value["restarts_count"]
+            .as_str()
+            .unwrap_or("0")
+            .parse::<u64>()
+            .unwrap_or(0)
     };
     let restarts_before = inspect(&mut world);
     let seq = world.logs_since(SHOP, 0).last().map_or(0, |(seq, _)| *seq);
     world.advance_to(30_000);
 
-    let young = rows(&json_of(&mut world, SHOP, "process_list", json!({"max_uptime": 5, "name": "billing"})));
+    let young = rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"max_uptime": 5, "name": "billing"}),
+    ));
     assert_eq!(young.len(), 1);
     assert!(inspect(&mut world) >= restarts_before + 9);
     let crashes: Vec<_> = world
@@ -143,10 +187,21 @@ fn pid_of(world: &mut World, node: &str, name: &str) -> String {
 #[test]
 fn zombies_have_a_parent_stuck_running() {
     let mut world = world();
-    let zombies = rows(&json_of(&mut world, SHOP, "process_list", json!({"state": "zombee"})));
+    let zombies = rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"state": "zombee"}),
+    ));
     assert_eq!(zombies.len(), 3);
-    let parent = zombies[0]["Parent"].as_str().unwrap_or_default().to_string();
-    assert_eq!(text_of(&mut world, SHOP, "process_state", json!({"pid": parent})), "running");
+    let parent = zombies[0]["Parent"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        text_of(&mut world, SHOP, "process_state", json!({"pid": parent})),
+        "running"
+    );
     let info = json_of(&mut world, SHOP, "node_info", json!({}));
     assert_eq!(info["ProcessesZombee"], 3);
 }
@@ -155,7 +210,9 @@ fn zombies_have_a_parent_stuck_running() {
 fn memory_grows_across_collections_with_an_allocator_on_top() {
     let mut world = world();
     let mut lows = Vec::new();
-    let mut last_gc = json_of(&mut world, SHOP, "runtime_stats", json!({}))["num_gc"].as_u64().unwrap_or(0);
+    let mut last_gc = json_of(&mut world, SHOP, "runtime_stats", json!({}))["num_gc"]
+        .as_u64()
+        .unwrap_or(0);
     for second in 1..=600 {
         world.advance_to(second * 1_000);
         let stats = json_of(&mut world, SHOP, "runtime_stats", json!({}));
@@ -175,12 +232,32 @@ fn memory_grows_across_collections_with_an_allocator_on_top() {
 fn stuck_call_waits_and_its_goroutine_sits_in_call() {
     let mut world = world();
     world.advance_to(300_000);
-    let waiting = rows(&json_of(&mut world, SHOP, "process_list", json!({"state": "wait response"})));
+    let waiting = rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"state": "wait response"}),
+    ));
     assert_eq!(waiting.len(), 1);
     assert!(number(&waiting[0], "Uptime") >= 300.0);
-    assert!(json_of(&mut world, SHOP, "process_list", json!({"state": "wait_response"})).is_null());
-    let behavior = waiting[0]["Behavior"].as_str().unwrap_or_default().trim_start_matches("main.").to_string();
-    let dump = text_of(&mut world, SHOP, "pprof_goroutines", json!({"filter": behavior}));
+    assert!(json_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"state": "wait_response"})
+    )
+    .is_null());
+    let behavior = waiting[0]["Behavior"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("main.")
+        .to_string();
+    let dump = text_of(
+        &mut world,
+        SHOP,
+        "pprof_goroutines",
+        json!({"filter": behavior}),
+    );
     assert!(dump.contains("matched 1"), "{dump}");
     assert!(dump.contains("(*process).Call"), "{dump}");
 }
@@ -205,15 +282,43 @@ fn flapping_peer_keeps_a_short_connection_uptime() {
 #[test]
 fn message_loss_is_one_way() {
     let mut world = world();
-    let sent = |world: &mut World| number(named(&rows(&json_of(world, SHOP, "network_nodes", json!({}))), BACKEND), "MessagesOut");
-    let received = |world: &mut World| number(named(&rows(&json_of(world, BACKEND, "network_nodes", json!({}))), SHOP), "MessagesIn");
+    let sent = |world: &mut World| {
+        number(
+            named(
+                &rows(&json_of(world, SHOP, "network_nodes", json!({}))),
+                BACKEND,
+            ),
+            "MessagesOut",
+        )
+    };
+    let received = |world: &mut World| {
+        number(
+            named(
+                &rows(&json_of(world, BACKEND, "network_nodes", json!({}))),
+                SHOP,
+            ),
+            "MessagesIn",
+        )
+    };
     let (sent_before, received_before) = (sent(&mut world), received(&mut world));
     world.advance_to(60_000);
     assert!(sent(&mut world) > sent_before + 100.0);
     assert_eq!(received(&mut world), received_before);
 
-    let back_sent = number(named(&rows(&json_of(&mut world, BACKEND, "network_nodes", json!({}))), SHOP), "MessagesOut");
-    let back_received = number(named(&rows(&json_of(&mut world, SHOP, "network_nodes", json!({}))), BACKEND), "MessagesIn");
+    let back_sent = number(
+        named(
+            &rows(&json_of(&mut world, BACKEND, "network_nodes", json!({}))),
+            SHOP,
+        ),
+        "MessagesOut",
+    );
+    let back_received = number(
+        named(
+            &rows(&json_of(&mut world, SHOP, "network_nodes", json!({}))),
+            BACKEND,
+        ),
+        "MessagesIn",
+    );
     assert_eq!(back_sent, back_received);
 }
 
@@ -221,10 +326,23 @@ fn message_loss_is_one_way() {
 fn events_without_subscribers_or_publisher() {
     let mut world = world();
     world.advance_to(10_000);
-    let lonely = rows(&json_of(&mut world, SHOP, "event_list", json!({"utilization_state": "no_subscribers"})));
+    let lonely = rows(&json_of(
+        &mut world,
+        SHOP,
+        "event_list",
+        json!({"utilization_state": "no_subscribers"}),
+    ));
     assert_eq!(lonely.len(), 1);
-    assert!(lonely[0]["Event"].as_str().unwrap_or_default().ends_with(":orders>"));
-    let waiting = rows(&json_of(&mut world, SHOP, "event_list", json!({"utilization_state": "no_publishing"})));
+    assert!(lonely[0]["Event"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with(":orders>"));
+    let waiting = rows(&json_of(
+        &mut world,
+        SHOP,
+        "event_list",
+        json!({"utilization_state": "no_publishing"}),
+    ));
     assert_eq!(waiting.len(), 1);
     assert!(number(&waiting[0], "Subscribers") > 0.0);
 
@@ -237,13 +355,27 @@ fn events_without_subscribers_or_publisher() {
 #[test]
 fn goroutine_leak_grows_one_stack() {
     let mut world = world();
-    let count = |world: &mut World| number(&json_of(world, BACKEND, "runtime_stats", json!({})), "goroutines");
+    let count = |world: &mut World| {
+        number(
+            &json_of(world, BACKEND, "runtime_stats", json!({})),
+            "goroutines",
+        )
+    };
     let before = count(&mut world);
     world.advance_to(120_000);
     assert!(count(&mut world) >= before + 55.0);
-    let summary = text_of(&mut world, BACKEND, "pprof_goroutines", json!({"debug": 1, "limit": 1}));
+    let summary = text_of(
+        &mut world,
+        BACKEND,
+        "pprof_goroutines",
+        json!({"debug": 1, "limit": 1}),
+    );
     let block = summary.lines().nth(3).unwrap_or_default();
-    let leading: u64 = block.split_whitespace().next().and_then(|word| word.parse().ok()).unwrap_or(0);
+    let leading: u64 = block
+        .split_whitespace()
+        .next()
+        .and_then(|word| word.parse().ok())
+        .unwrap_or(0);
     assert!(leading > 60, "{summary}");
     assert!(summary.contains("webhookDispatcher"));
 }
@@ -253,7 +385,9 @@ fn healthy_cluster_is_calm() {
     let mut world = healthy();
     let seq = world.logs_since(SHOP, 0).last().map_or(0, |(seq, _)| *seq);
     let mut lows = Vec::new();
-    let mut last_gc = json_of(&mut world, SHOP, "runtime_stats", json!({}))["num_gc"].as_u64().unwrap_or(0);
+    let mut last_gc = json_of(&mut world, SHOP, "runtime_stats", json!({}))["num_gc"]
+        .as_u64()
+        .unwrap_or(0);
     for second in 1..=600 {
         world.advance_to(second * 1_000);
         let stats = json_of(&mut world, SHOP, "runtime_stats", json!({}));
@@ -267,25 +401,53 @@ fn healthy_cluster_is_calm() {
     assert!(highest < lowest * 1.1, "heap lows {lows:?}");
 
     for node in world.node_names() {
-        let processes = rows(&json_of(&mut world, &node, "process_list", json!({"limit": -1})));
-        assert!(processes.iter().all(|row| number(row, "MessagesMailbox") < 50.0), "{node} has a deep mailbox");
-        assert!(processes.iter().all(|row| row["State"] != "zombee" && row["State"] != "wait response"));
+        let processes = rows(&json_of(
+            &mut world,
+            &node,
+            "process_list",
+            json!({"limit": -1}),
+        ));
+        assert!(
+            processes
+                .iter()
+                .all(|row| number(row, "MessagesMailbox") < 50.0),
+            "{node} has a deep mailbox"
+        );
+        assert!(processes
+            .iter()
+            .all(|row| row["State"] != "zombee" && row["State"] != "wait response"));
         let peers = rows(&json_of(&mut world, &node, "network_nodes", json!({})));
-        assert!(peers.iter().all(|peer| number(peer, "ConnectionUptime") > 500.0));
+        assert!(peers
+            .iter()
+            .all(|peer| number(peer, "ConnectionUptime") > 500.0));
         let events = rows(&json_of(&mut world, &node, "event_list", json!({})));
         let utilization = ["no_subscribers", "no_publishing"];
-        assert!(events.iter().all(|event| !utilization.contains(&event_state(event))));
+        assert!(events
+            .iter()
+            .all(|event| !utilization.contains(&event_state(event))));
     }
-    let loud: Vec<_> = world.logs_since(SHOP, seq).into_iter().filter(|(_, line)| line.level != "info").collect();
+    let loud: Vec<_> = world
+        .logs_since(SHOP, seq)
+        .into_iter()
+        .filter(|(_, line)| line.level != "info")
+        .collect();
     assert!(loud.is_empty(), "{loud:?}");
-    let goroutines = |world: &mut World| number(&json_of(world, BACKEND, "runtime_stats", json!({})), "goroutines");
+    let goroutines = |world: &mut World| {
+        number(
+            &json_of(world, BACKEND, "runtime_stats", json!({})),
+            "goroutines",
+        )
+    };
     let now = goroutines(&mut world);
     world.advance_to(700_000);
     assert_eq!(goroutines(&mut world), now);
 }
 
 fn event_state(event: &Value) -> &'static str {
-    let (published, subscribers) = (number(event, "MessagesPublished"), number(event, "Subscribers"));
+    let (published, subscribers) = (
+        number(event, "MessagesPublished"),
+        number(event, "Subscribers"),
+    );
     match (published > 0.0, subscribers > 0.0) {
         (true, false) => "no_subscribers",
         (false, true) => "no_publishing",
@@ -307,10 +469,21 @@ fn counters_stay_consistent_as_time_passes() {
         }
         let info = json_of(&mut world, SHOP, "node_info", json!({}));
         if let Some(before) = &previous {
-            for key in ["ProcessesSpawned", "ProcessesTerminated", "EventsPublished", "UserTime", "Uptime"] {
+            for key in [
+                "ProcessesSpawned",
+                "ProcessesTerminated",
+                "EventsPublished",
+                "UserTime",
+                "Uptime",
+            ] {
                 assert!(number(&info, key) >= number(before, key), "{key} went down");
             }
-            let sums = |value: &Value| rows(&value["LogMessages"]).iter().map(|count| count.as_f64().unwrap_or(0.0)).sum::<f64>();
+            let sums = |value: &Value| {
+                rows(&value["LogMessages"])
+                    .iter()
+                    .map(|count| count.as_f64().unwrap_or(0.0))
+                    .sum::<f64>()
+            };
             assert!(sums(&info) > sums(before));
         }
         previous = Some(info);
@@ -319,32 +492,61 @@ fn counters_stay_consistent_as_time_passes() {
 
 #[test]
 fn process_list_quirks_follow_the_node() {
-    let mut world = World::new(&SimOptions { processes: Some(400), ..SimOptions::test() });
-    let count = |world: &mut World, arguments: Value| rows(&json_of(world, SHOP, "process_list", arguments)).len();
+    let mut world = World::new(&SimOptions {
+        processes: Some(400),
+        ..SimOptions::test()
+    });
+    let count = |world: &mut World, arguments: Value| {
+        rows(&json_of(world, SHOP, "process_list", arguments)).len()
+    };
     assert_eq!(count(&mut world, json!({})), 100);
     assert_eq!(count(&mut world, json!({"limit": 0})), 100);
     assert_eq!(count(&mut world, json!({"limit": "five"})), 100);
     assert!(count(&mut world, json!({"limit": -1})) >= 400);
-    assert_eq!(count(&mut world, json!({"limit": 3, "sort_by": "mailbox", "state": 7})), 3);
-    let message = error_of(&mut world, SHOP, "process_list", json!({"sort_by": "mailbox_latency"}));
+    assert_eq!(
+        count(
+            &mut world,
+            json!({"limit": 3, "sort_by": "mailbox", "state": 7})
+        ),
+        3
+    );
+    let message = error_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"sort_by": "mailbox_latency"}),
+    );
     assert!(message.contains("-tags=latency"));
-    let row = &rows(&json_of(&mut world, SHOP, "process_list", json!({"limit": 1})))[0];
+    let row = &rows(&json_of(
+        &mut world,
+        SHOP,
+        "process_list",
+        json!({"limit": 1}),
+    ))[0];
     assert_eq!(row["MailboxLatency"], -1);
 }
 
 #[test]
 fn scale_mode_renders_every_process_once_with_go_escapes() {
-    let mut world = World::new(&SimOptions { processes: Some(100_000), ..SimOptions::test() });
-    let ToolReply::Rendered(first) = world.call(SHOP, "process_list", &args(json!({"limit": -1}))) else {
+    let mut world = World::new(&SimOptions {
+        processes: Some(100_000),
+        ..SimOptions::test()
+    });
+    let ToolReply::Rendered(first) = world.call(SHOP, "process_list", &args(json!({"limit": -1})))
+    else {
         panic!("scale mode did not render");
     };
-    let ToolReply::Rendered(second) = world.call(SHOP, "process_list", &args(json!({"limit": -1}))) else {
+    let ToolReply::Rendered(second) = world.call(SHOP, "process_list", &args(json!({"limit": -1})))
+    else {
         panic!("scale mode did not render twice");
     };
     assert!(std::sync::Arc::ptr_eq(&first, &second));
     assert!(first.contains("\"PID\": \"\\u003c") && !first.contains('<'));
     assert_eq!(first.matches("\"PID\":").count(), 100_000);
-    assert_eq!(rows(&json_of(&mut world, SHOP, "process_list", json!({}))).len(), 100);
+    assert_eq!(
+        rows(&json_of(&mut world, SHOP, "process_list", json!({}))).len(),
+        100
+    );
 }
 
 #[test]
@@ -361,54 +563,127 @@ fn an_hour_of_ticks_is_cheap() {
 
 #[test]
 fn large_clusters_are_light_and_consistent() {
-    let mut world = World::new(&SimOptions { nodes: 120, ..SimOptions::test() });
+    let mut world = World::new(&SimOptions {
+        nodes: 120,
+        ..SimOptions::test()
+    });
     world.advance_to(60_000);
     let names = world.node_names();
     assert_eq!(names.len(), 120);
     assert_eq!(names[3], "node4@localhost");
-    let cluster = rows(&json_of(&mut world, "node50@localhost", "cluster_nodes", json!({})));
+    let cluster = rows(&json_of(
+        &mut world,
+        "node50@localhost",
+        "cluster_nodes",
+        json!({}),
+    ));
     assert_eq!(cluster.len(), 120);
     assert_eq!(cluster[0]["status"], "self");
     assert_eq!(cluster[1]["name"], SHOP);
-    let ping = text_of(&mut world, "node50@localhost", "network_ping", json!({"name": SHOP}));
+    let ping = text_of(
+        &mut world,
+        "node50@localhost",
+        "network_ping",
+        json!({"name": SHOP}),
+    );
     assert!(ping.starts_with("ping shop@localhost: rtt ") && ping.ends_with("ms"));
 }
 
 #[test]
 fn actions_change_the_state() {
     let mut world = world();
-    let made = json_of(&mut world, SHOP, "call_process", json!({"to": "throwaway_factory", "type_name": "SpawnThrowaway", "request": {"count": 2}}));
-    let pids: Vec<String> = rows(&made).iter().filter_map(|pid| pid.as_str().map(str::to_string)).collect();
+    let made = json_of(
+        &mut world,
+        SHOP,
+        "call_process",
+        json!({"to": "throwaway_factory", "type_name": "SpawnThrowaway", "request": {"count": 2}}),
+    );
+    let pids: Vec<String> = rows(&made)
+        .iter()
+        .filter_map(|pid| pid.as_str().map(str::to_string))
+        .collect();
     assert_eq!(pids.len(), 2);
-    let exit = text_of(&mut world, SHOP, "send_exit", json!({"pid": pids[0], "reason": "shutdown"}));
-    assert_eq!(exit, format!("exit signal sent to {} (reason: shutdown)", pids[0]));
-    assert_eq!(text_of(&mut world, SHOP, "process_kill", json!({"pid": pids[1]})), format!("process {} killed", pids[1]));
+    let exit = text_of(
+        &mut world,
+        SHOP,
+        "send_exit",
+        json!({"pid": pids[0], "reason": "shutdown"}),
+    );
+    assert_eq!(
+        exit,
+        format!("exit signal sent to {} (reason: shutdown)", pids[0])
+    );
+    assert_eq!(
+        text_of(&mut world, SHOP, "process_kill", json!({"pid": pids[1]})),
+        format!("process {} killed", pids[1])
+    );
     for pid in &pids {
-        assert_eq!(error_of(&mut world, SHOP, "process_state", json!({"pid": pid})), "process_state: unknown process");
+        assert_eq!(
+            error_of(&mut world, SHOP, "process_state", json!({"pid": pid})),
+            "process_state: unknown process"
+        );
     }
 
     let running = pid_of(&mut world, SHOP, "checkout_worker");
     text_of(&mut world, SHOP, "process_kill", json!({"pid": running}));
-    assert_eq!(text_of(&mut world, SHOP, "process_state", json!({"pid": running})), "zombee");
+    assert_eq!(
+        text_of(&mut world, SHOP, "process_state", json!({"pid": running})),
+        "zombee"
+    );
 
-    text_of(&mut world, SHOP, "log_level_set", json!({"target": "order_desk", "level": "error"}));
-    let level = text_of(&mut world, SHOP, "log_level_get", json!({"target": "order_desk"}));
+    text_of(
+        &mut world,
+        SHOP,
+        "log_level_set",
+        json!({"target": "order_desk", "level": "error"}),
+    );
+    let level = text_of(
+        &mut world,
+        SHOP,
+        "log_level_get",
+        json!({"target": "order_desk"}),
+    );
     assert!(level.ends_with("log level: error"), "{level}");
-    assert_eq!(error_of(&mut world, SHOP, "log_level_set", json!({"level": "loud"})), "unknown log level: loud");
+    assert_eq!(
+        error_of(&mut world, SHOP, "log_level_set", json!({"level": "loud"})),
+        "unknown log level: loud"
+    );
 
-    let reply = json_of(&mut world, SHOP, "call_process", json!({"to": "order_desk", "type_name": "ShopOrder", "request": {"id": 7, "item": "tea"}}));
-    let keys: Vec<&String> = reply.as_object().map(|map| map.keys().collect()).unwrap_or_default();
+    let reply = json_of(
+        &mut world,
+        SHOP,
+        "call_process",
+        json!({"to": "order_desk", "type_name": "ShopOrder", "request": {"id": 7, "item": "tea"}}),
+    );
+    let keys: Vec<&String> = reply
+        .as_object()
+        .map(|map| map.keys().collect())
+        .unwrap_or_default();
     assert_eq!(keys, ["order_id", "accepted", "queue", "message"]);
-    let timed_out = world.call(SHOP, "call_process", &args(json!({"to": "audit_sink", "request": {"q": 1}, "timeout": 1})));
+    let timed_out = world.call(
+        SHOP,
+        "call_process",
+        &args(json!({"to": "audit_sink", "request": {"q": 1}, "timeout": 1})),
+    );
     assert!(matches!(&timed_out, ToolReply::Hold { seconds, .. } if *seconds == 1.0));
-    assert!(matches!(settle(timed_out), ToolReply::Error(message) if message == "call_process: timed out"));
+    assert!(
+        matches!(settle(timed_out), ToolReply::Error(message) if message == "call_process: timed out")
+    );
 }
 
 #[test]
 fn a_disconnected_peer_comes_back_with_a_new_connection() {
     let mut world = world();
     world.advance_to(10_000);
-    assert_eq!(text_of(&mut world, SHOP, "network_disconnect", json!({"name": BACKEND})), "disconnected from backend@localhost");
+    assert_eq!(
+        text_of(
+            &mut world,
+            SHOP,
+            "network_disconnect",
+            json!({"name": BACKEND})
+        ),
+        "disconnected from backend@localhost"
+    );
     let peers = rows(&json_of(&mut world, SHOP, "network_nodes", json!({})));
     assert!(named(&peers, BACKEND).is_null());
     world.advance_to(12_000);
@@ -418,7 +693,12 @@ fn a_disconnected_peer_comes_back_with_a_new_connection() {
     world.advance_to(13_000);
     let peers = rows(&json_of(&mut world, SHOP, "network_nodes", json!({})));
     assert_eq!(named(&peers, BACKEND)["ConnectionUptime"], 1);
-    let error = error_of(&mut world, SHOP, "network_disconnect", json!({"name": "ghost@localhost"}));
+    let error = error_of(
+        &mut world,
+        SHOP,
+        "network_disconnect",
+        json!({"name": "ghost@localhost"}),
+    );
     assert_eq!(error, "node ghost@localhost not connected: no connection");
 }
 
@@ -429,10 +709,20 @@ fn pid_lookup_works_only_on_the_pprof_node() {
     let error = error_of(&mut world, SHOP, "pprof_goroutines", json!({"pid": pid}));
     assert!(error.contains("-tags=pprof"));
     let worker = pid_of(&mut world, PAYMENTS, "settlement_worker");
-    let trace = text_of(&mut world, PAYMENTS, "pprof_goroutines", json!({"pid": worker}));
+    let trace = text_of(
+        &mut world,
+        PAYMENTS,
+        "pprof_goroutines",
+        json!({"pid": worker}),
+    );
     assert!(trace.contains("settlementWorker"));
     let sleeper = pid_of(&mut world, PAYMENTS, "payout_scheduler");
-    let error = error_of(&mut world, PAYMENTS, "pprof_goroutines", json!({"pid": sleeper}));
+    let error = error_of(
+        &mut world,
+        PAYMENTS,
+        "pprof_goroutines",
+        json!({"pid": sleeper}),
+    );
     assert!(error.contains("pprof IS enabled"));
 }
 
@@ -444,4 +734,20 @@ fn pretty_go_output_parses_back() {
     let text = pretty_go(&info);
     assert!(text.contains("\\u003c"));
     assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(info));
+}
+
+#[test]
+fn the_supervisor_restarts_a_child_someone_stopped() {
+    let mut world = world();
+    let pid = pid_of(&mut world, SHOP, "billing_gw");
+    text_of(&mut world, SHOP, "send_exit", json!({"pid": pid}));
+    assert!(error_of(
+        &mut world,
+        SHOP,
+        "process_lookup",
+        json!({"name": "billing_gw"})
+    )
+    .contains("unknown"));
+    world.advance_to(4_000);
+    assert_ne!(pid_of(&mut world, SHOP, "billing_gw"), pid);
 }

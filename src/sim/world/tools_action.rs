@@ -12,15 +12,29 @@ use super::ToolReply;
 const DEFAULT_CALL_TIMEOUT: i64 = 5;
 
 /// The registered types: (full name, fields as (name, type, tag)).
-fn registered_types() -> Vec<(&'static str, Vec<(&'static str, &'static str, &'static str)>)> {
+fn registered_types() -> Vec<(
+    &'static str,
+    Vec<(&'static str, &'static str, &'static str)>,
+)> {
     let mut types = vec![
         (
             "#main/ShopOrder",
-            vec![("ID", "int64", "id"), ("Item", "string", "item"), ("Qty", "int", "qty"), ("Rush", "bool", "rush"), ("Notes", "string", "notes")],
+            vec![
+                ("ID", "int64", "id"),
+                ("Item", "string", "item"),
+                ("Qty", "int", "qty"),
+                ("Rush", "bool", "rush"),
+                ("Notes", "string", "notes"),
+            ],
         ),
         (
             "#main/OrderReceipt",
-            vec![("OrderID", "int64", "order_id"), ("Accepted", "bool", "accepted"), ("Queue", "int", "queue"), ("Message", "string", "message")],
+            vec![
+                ("OrderID", "int64", "order_id"),
+                ("Accepted", "bool", "accepted"),
+                ("Queue", "int", "queue"),
+                ("Message", "string", "message"),
+            ],
         ),
         ("#main/SpawnThrowaway", vec![("Count", "int", "count")]),
     ];
@@ -47,7 +61,11 @@ fn registered_types() -> Vec<(&'static str, Vec<(&'static str, &'static str, &'s
 
 /// Finds a type by full (`#pkg/Name`, `pkg/Name`) or short name.
 fn resolve_type(name: &str) -> Option<&'static str> {
-    let full = if name.starts_with('#') { name.to_string() } else { format!("#{name}") };
+    let full = if name.starts_with('#') {
+        name.to_string()
+    } else {
+        format!("#{name}")
+    };
     registered_types()
         .into_iter()
         .map(|(type_name, _)| type_name)
@@ -55,7 +73,9 @@ fn resolve_type(name: &str) -> Option<&'static str> {
 }
 
 fn type_not_found(name: &str) -> ToolReply {
-    ToolReply::Error(format!("type not found: {name}. Use message_types to list registered types"))
+    ToolReply::Error(format!(
+        "type not found: {name}. Use message_types to list registered types"
+    ))
 }
 
 /// Answers the tools of this module; `None` for any other tool.
@@ -87,7 +107,9 @@ fn message_type_info(args: &Map<String, Value>) -> ToolReply {
     if let Err(error) = decoded.finish() {
         return ToolReply::Error(error);
     }
-    let Some(full) = resolve_type(&name) else { return type_not_found(&name) };
+    let Some(full) = resolve_type(&name) else {
+        return type_not_found(&name);
+    };
     let fields: Vec<Value> = registered_types()
         .into_iter()
         .find(|(type_name, _)| *type_name == full)
@@ -96,7 +118,9 @@ fn message_type_info(args: &Map<String, Value>) -> ToolReply {
         .into_iter()
         .map(|(field, kind, tag)| json!({"name": field, "type": kind, "tag": tag}))
         .collect();
-    ToolReply::Json(json!({"fields": fields, "kind": "struct", "type_name": full.trim_start_matches('#')}))
+    ToolReply::Json(
+        json!({"fields": fields, "kind": "struct", "type_name": full.trim_start_matches('#')}),
+    )
 }
 
 /// The target process: a PID string or a registered name.
@@ -139,7 +163,11 @@ fn send_message(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
         return type_not_found(&type_name);
     }
     let Some(id) = target(node, &to) else {
-        let prefix = if important { "send_message (important)" } else { "send_message" };
+        let prefix = if important {
+            "send_message (important)"
+        } else {
+            "send_message"
+        };
         return ToolReply::Error(format!("{prefix}: unknown process"));
     };
     deliver(node, id);
@@ -148,8 +176,14 @@ fn send_message(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
             *accepted += 1;
         }
     }
-    let shown = if type_name.is_empty() { raw_type(message).to_string() } else { type_name };
-    ToolReply::Text(format!("message sent to {to} (type: {shown}, important: {important})"))
+    let shown = if type_name.is_empty() {
+        raw_type(message).to_string()
+    } else {
+        type_name
+    };
+    ToolReply::Text(format!(
+        "message sent to {to} (type: {shown}, important: {important})"
+    ))
 }
 
 fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolReply {
@@ -176,11 +210,16 @@ fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolRep
     deliver(node, id);
 
     let timed_out = ToolReply::Hold {
-        seconds: if timeout > 0 { timeout } else { DEFAULT_CALL_TIMEOUT } as f64,
+        seconds: if timeout > 0 {
+            timeout
+        } else {
+            DEFAULT_CALL_TIMEOUT
+        } as f64,
         then: Box::new(ToolReply::Error("call_process: timed out".to_string())),
     };
     let process = &node.processes[&id];
-    let blocked = matches!(process.state, State::WaitResponse | State::Zombee) || process.flow.busy_ns_per_sec > 0.0;
+    let blocked = matches!(process.state, State::WaitResponse | State::Zombee)
+        || process.flow.busy_ns_per_sec > 0.0;
     if blocked {
         return timed_out;
     }
@@ -188,9 +227,14 @@ fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolRep
         (Role::OrderDesk { accepted }, Some("#main/ShopOrder")) => {
             let queue = process.counters(now).mailbox + 1;
             if let Some(process) = node.processes.get_mut(&id) {
-                process.role = Role::OrderDesk { accepted: accepted + 1 };
+                process.role = Role::OrderDesk {
+                    accepted: accepted + 1,
+                };
             }
-            let item = request.get("item").and_then(Value::as_str).unwrap_or_default();
+            let item = request
+                .get("item")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             ToolReply::Json(json!({
                 "order_id": request.get("id").cloned().unwrap_or(json!(0)),
                 "accepted": true,
@@ -199,7 +243,11 @@ fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolRep
             }))
         }
         (Role::Factory, Some("#main/SpawnThrowaway")) => {
-            let count = request.get("count").and_then(Value::as_u64).unwrap_or(1).min(1_000);
+            let count = request
+                .get("count")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .min(1_000);
             ToolReply::Json(Value::Array(spawn_throwaways(node, id, count, now)))
         }
         _ => timed_out,
@@ -209,7 +257,10 @@ fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolRep
 fn spawn_throwaways(node: &mut Node, factory: u64, count: u64, now: i64) -> Vec<Value> {
     let mut pids = Vec::new();
     for _ in 0..count {
-        let application = node.processes.get(&factory).map_or(String::new(), |process| process.application.clone());
+        let application = node
+            .processes
+            .get(&factory)
+            .map_or(String::new(), |process| process.application.clone());
         let mut process = Process::new(0, "", &application, "main.throwaway", factory);
         process.born_ms = now;
         process.flow = Flow::default();
@@ -220,10 +271,18 @@ fn spawn_throwaways(node: &mut Node, factory: u64, count: u64, now: i64) -> Vec<
 }
 
 /// Decodes the `pid` argument of `send_exit` / `process_kill`.
-fn decode_pid(args: &Map<String, Value>, type_name: &'static str, reason: bool) -> Result<(String, u64, String), String> {
+fn decode_pid(
+    args: &Map<String, Value>,
+    type_name: &'static str,
+    reason: bool,
+) -> Result<(String, u64, String), String> {
     let mut decoded = Args::strict(args, type_name);
     let pid = decoded.string("pid");
-    let reason = if reason { decoded.string("reason") } else { String::new() };
+    let reason = if reason {
+        decoded.string("reason")
+    } else {
+        String::new()
+    };
     decoded.finish()?;
     let id = parse_pid(&pid).map_err(|error| format!("invalid pid: {error}"))?;
     Ok((pid, id, reason))
@@ -234,7 +293,11 @@ fn send_exit(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
         Ok(decoded) => decoded,
         Err(error) => return ToolReply::Error(error),
     };
-    let reason = if reason.is_empty() { "normal".to_string() } else { reason };
+    let reason = if reason.is_empty() {
+        "normal".to_string()
+    } else {
+        reason
+    };
     let Some(process) = node.processes.get(&id) else {
         return ToolReply::Error("send_exit: unknown process".to_string());
     };

@@ -27,7 +27,9 @@ impl Net<'_> {
     }
 
     fn link(&self, x: usize, y: usize) -> Option<&Link> {
-        self.links.iter().find(|link| link.joins(x, y) && link.is_up(self.now))
+        self.links
+            .iter()
+            .find(|link| link.joins(x, y) && link.is_up(self.now))
     }
 
     /// The peers `x` is connected to right now, in node order.
@@ -45,7 +47,11 @@ impl Net<'_> {
     fn remote(&self, x: usize, y: usize) -> Option<Value> {
         let link = self.link(x, y)?;
         let peer = &self.nodes[y];
-        let peer = Peer { name: &peer.name, uptime: peer.uptime(self.now), acceptor_port: acceptor_port(y) };
+        let peer = Peer {
+            name: &peer.name,
+            uptime: peer.uptime(self.now),
+            acceptor_port: acceptor_port(y),
+        };
         Some(network::remote_info(link, x, &peer, self.now))
     }
 
@@ -93,7 +99,10 @@ fn network_node_info(net: &Net, x: usize, args: &Map<String, Value>) -> ToolRepl
     if let Err(error) = decoded.finish() {
         return ToolReply::Error(error);
     }
-    let info = net.index_of(&name).filter(|y| *y != x).and_then(|y| net.remote(x, y));
+    let info = net
+        .index_of(&name)
+        .filter(|y| *y != x)
+        .and_then(|y| net.remote(x, y));
     match info {
         Some(info) => ToolReply::Json(info),
         None => ToolReply::Error("network_node_info: no connection".to_string()),
@@ -101,7 +110,11 @@ fn network_node_info(net: &Net, x: usize, args: &Map<String, Value>) -> ToolRepl
 }
 
 fn network_info(net: &Net, x: usize) -> ToolReply {
-    let nodes: Vec<&str> = net.peers(x).into_iter().map(|y| net.nodes[y].name.as_str()).collect();
+    let nodes: Vec<&str> = net
+        .peers(x)
+        .into_iter()
+        .map(|y| net.nodes[y].name.as_str())
+        .collect();
     ToolReply::Json(json!({
         "Mode": "enabled",
         "Registrar": network::registrar(x == 0),
@@ -132,12 +145,16 @@ fn network_nodes(net: &Net, x: usize, args: &Map<String, Value>) -> ToolReply {
 
     let mut rows = Vec::new();
     for y in net.peers(x) {
-        let Some(info) = net.remote(x, y) else { continue };
+        let Some(info) = net.remote(x, y) else {
+            continue;
+        };
         let number = |key: &str| info[key].as_i64().unwrap_or(0);
         let keep = (name.is_empty() || net.nodes[y].name.contains(&name))
             && (min_uptime <= 0 || number("Uptime") >= min_uptime)
             && (min_connection <= 0 || number("ConnectionUptime") >= min_connection)
-            && minimums.iter().all(|(key, minimum)| *minimum == 0 || info[*key].as_u64().unwrap_or(0) >= *minimum);
+            && minimums.iter().all(|(key, minimum)| {
+                *minimum == 0 || info[*key].as_u64().unwrap_or(0) >= *minimum
+            });
         if keep {
             rows.push(info);
         }
@@ -177,7 +194,9 @@ fn network_connect_route(net: &mut Net, x: usize, args: &Map<String, Value>) -> 
     if let Err(error) = decoded.finish() {
         return ToolReply::Error(error);
     }
-    let target = net.index_of(&name).filter(|y| *y != x && acceptor_port(*y) as u64 == port);
+    let target = net
+        .index_of(&name)
+        .filter(|y| *y != x && acceptor_port(*y) as u64 == port);
     let local_host = host == "127.0.0.1" || host == "localhost" || host.is_empty();
     match target {
         Some(y) if local_host => {
@@ -201,7 +220,11 @@ fn network_disconnect(net: &mut Net, x: usize, args: &Map<String, Value>) -> Too
     }
     let now = net.now;
     let peer = net.index_of(&name);
-    let link = peer.and_then(|y| net.links.iter_mut().find(|link| link.joins(x, y) && link.is_up(now)));
+    let link = peer.and_then(|y| {
+        net.links
+            .iter_mut()
+            .find(|link| link.joins(x, y) && link.is_up(now))
+    });
     let Some(link) = link else {
         return ToolReply::Error(format!("node {name} not connected: no connection"));
     };
@@ -209,7 +232,12 @@ fn network_disconnect(net: &mut Net, x: usize, args: &Map<String, Value>) -> Too
     let local = net.nodes[x].name.clone();
     net.nodes[x].log_node("info", format!("disconnected from {name}"), "network", now);
     if let Some(y) = peer {
-        net.nodes[y].log_node("warning", format!("connection with {local} lost: EOF"), "network", now);
+        net.nodes[y].log_node(
+            "warning",
+            format!("connection with {local} lost: EOF"),
+            "network",
+            now,
+        );
     }
     ToolReply::Text(format!("disconnected from {name}"))
 }
@@ -226,7 +254,8 @@ fn network_ping(net: &mut Net, x: usize, args: &Map<String, Value>) -> ToolReply
     if y != x {
         net.connect(x, y);
     }
-    let jitter = (super::node::crc32(format!("{x}:{y}:{}", net.now / 1000).as_bytes()) % 60) as f64 / 100.0;
+    let jitter =
+        (super::node::crc32(format!("{x}:{y}:{}", net.now / 1000).as_bytes()) % 60) as f64 / 100.0;
     let extra = if y == 0 { 0.0 } else { net.latency_ms * 2.0 };
     let rtt = if y == x { 0.05 } else { 0.31 + jitter + extra };
     ToolReply::Text(format!("ping {name}: rtt {rtt:.2}ms"))

@@ -16,12 +16,20 @@ pub fn call(node: &mut Node, now: i64, tool: &str, args: &Map<String, Value>) ->
     let reply = match tool {
         "process_list" => process_list(node, now, args),
         "process_children" => process_children(node, now, args),
-        "process_info" => with_pid(node, args, "processInfoParams", "process_info", |node, process| {
-            ToolReply::Json(full_info(process, &node.crc, &node.env, now))
-        }),
-        "process_state" => with_pid(node, args, "processStateParams", "process_state", |_, process| {
-            ToolReply::Text(process.state.as_str().to_string())
-        }),
+        "process_info" => with_pid(
+            node,
+            args,
+            "processInfoParams",
+            "process_info",
+            |node, process| ToolReply::Json(full_info(process, &node.crc, &node.env, now)),
+        ),
+        "process_state" => with_pid(
+            node,
+            args,
+            "processStateParams",
+            "process_state",
+            |_, process| ToolReply::Text(process.state.as_str().to_string()),
+        ),
         "process_lookup" => process_lookup(node, args),
         "process_inspect" => process_inspect(node, now, args),
         "meta_inspect" => meta_inspect(node, args),
@@ -116,7 +124,13 @@ impl ListFilter {
             && self.max_uptime <= 0
     }
 
-    fn accepts(&self, process: &Process, counters: &Counters, wakeups: u64, init_time: u64) -> bool {
+    fn accepts(
+        &self,
+        process: &Process,
+        counters: &Counters,
+        wakeups: u64,
+        init_time: u64,
+    ) -> bool {
         let strings = (self.application.is_empty() || process.application == self.application)
             && (self.behavior.is_empty() || process.behavior.contains(&self.behavior))
             && (self.state.is_empty() || process.state.as_str().eq_ignore_ascii_case(&self.state))
@@ -125,7 +139,8 @@ impl ListFilter {
             && (self.min_in == 0 || counters.messages_in >= self.min_in)
             && (self.min_out == 0 || counters.messages_out >= self.min_out)
             && (self.min_mailbox == 0 || counters.mailbox >= self.min_mailbox)
-            && (self.min_running_ms <= 0.0 || counters.running_ns as f64 / 1e6 >= self.min_running_ms)
+            && (self.min_running_ms <= 0.0
+                || counters.running_ns as f64 / 1e6 >= self.min_running_ms)
             && (self.min_init_ms <= 0.0 || init_time as f64 / 1e6 >= self.min_init_ms)
             && (self.min_wakeups == 0 || wakeups >= self.min_wakeups)
             && (self.min_uptime <= 0 || counters.uptime >= self.min_uptime)
@@ -184,7 +199,11 @@ fn list_rows(node: &Node, now: i64, filter: &ListFilter) -> Vec<Value> {
     let mut matched: Vec<(f64, &Process)> = Vec::new();
     for process in node.processes.values() {
         let counters = process.counters(now);
-        let (wakeups, init_time) = if node.legacy { (0, 0) } else { (counters.wakeups, process.init_time_ns) };
+        let (wakeups, init_time) = if node.legacy {
+            (0, 0)
+        } else {
+            (counters.wakeups, process.init_time_ns)
+        };
         if !filter.accepts(process, &counters, wakeups, init_time) {
             continue;
         }
@@ -228,12 +247,21 @@ fn process_children(node: &Node, now: i64, args: &Map<String, Value>) -> ToolRep
         Ok(id) => id,
         Err(_) => match node.by_name(&parent) {
             Some(id) => id,
-            None => return invalid(format!("cannot resolve parent {}: unknown process", quote(&parent))),
+            None => {
+                return invalid(format!(
+                    "cannot resolve parent {}: unknown process",
+                    quote(&parent)
+                ))
+            }
         },
     };
 
     let children_of = |id: u64| -> Vec<u64> {
-        node.processes.values().filter(|process| process.parent == id).map(|process| process.id).collect()
+        node.processes
+            .values()
+            .filter(|process| process.parent == id)
+            .map(|process| process.id)
+            .collect()
     };
     let mut found = children_of(root);
     if recursive {
@@ -275,7 +303,12 @@ fn process_lookup(node: &Node, args: &Map<String, Value>) -> ToolReply {
 fn strings(pairs: &[(&str, String)]) -> Value {
     let mut sorted = pairs.to_vec();
     sorted.sort();
-    Value::Object(sorted.into_iter().map(|(key, value)| (key.to_string(), Value::String(value))).collect())
+    Value::Object(
+        sorted
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), Value::String(value)))
+            .collect(),
+    )
 }
 
 fn process_inspect(node: &Node, now: i64, args: &Map<String, Value>) -> ToolReply {
@@ -304,7 +337,11 @@ fn process_inspect(node: &Node, now: i64, args: &Map<String, Value>) -> ToolRepl
     let answer = match &process.role {
         Role::Plain | Role::Blackhole | Role::Factory => Value::Null,
         Role::Supervisor { strategy, restarts } => {
-            let children = node.processes.values().filter(|child| child.parent == id).count();
+            let children = node
+                .processes
+                .values()
+                .filter(|child| child.parent == id)
+                .count();
             strings(&[
                 ("type", "supervisor".to_string()),
                 ("strategy", strategy.clone()),
@@ -318,7 +355,10 @@ fn process_inspect(node: &Node, now: i64, args: &Map<String, Value>) -> ToolRepl
             let size = base_bytes + growth * uptime.max(0) as u64;
             strings(&[
                 ("entries", (size / 102_400).max(1).to_string()),
-                ("eviction", if *growth > 0 { "none" } else { "lru" }.to_string()),
+                (
+                    "eviction",
+                    if *growth > 0 { "none" } else { "lru" }.to_string(),
+                ),
                 ("growth", format!("{}/s", format_bytes(*growth as i64))),
                 ("size", format_bytes(size as i64)),
                 ("size_bytes", size.to_string()),
@@ -352,7 +392,9 @@ fn meta_inspect(node: &Node, args: &Map<String, Value>) -> ToolReply {
 
 /// The meta process whose alias has these numbers.
 pub fn find_meta(node: &Node, numbers: [u64; 3]) -> Option<usize> {
-    node.metas.iter().position(|meta| parse_alias(&meta.alias).ok() == Some(numbers))
+    node.metas
+        .iter()
+        .position(|meta| parse_alias(&meta.alias).ok() == Some(numbers))
 }
 
 fn app_members(node: &Node, app: &str, direct_only: bool) -> Vec<u64> {
@@ -394,7 +436,10 @@ fn app_list(node: &Node, now: i64, args: &Map<String, Value>) -> ToolReply {
         if app.weight != 0 {
             row.insert("weight".into(), json!(app.weight));
         }
-        row.insert("processes".into(), json!(app_members(node, &app.name, true).len()));
+        row.insert(
+            "processes".into(),
+            json!(app_members(node, &app.name, true).len()),
+        );
         result.push(Value::Object(row));
     }
     ToolReply::Json(Value::Array(result))
@@ -412,8 +457,14 @@ fn app_info(node: &Node, now: i64, args: &Map<String, Value>) -> ToolReply {
     let mut env: Vec<(String, String)> = node.env.clone();
     env.extend(app.env.iter().cloned());
     env.sort();
-    let env: Map<String, Value> = env.into_iter().map(|(key, value)| (key, Value::String(value))).collect();
-    let group: Vec<String> = app_members(node, &app.name, true).into_iter().map(|id| node.pid(id)).collect();
+    let env: Map<String, Value> = env
+        .into_iter()
+        .map(|(key, value)| (key, Value::String(value)))
+        .collect();
+    let group: Vec<String> = app_members(node, &app.name, true)
+        .into_iter()
+        .map(|id| node.pid(id))
+        .collect();
     ToolReply::Json(json!({
         "Name": app.name,
         "Weight": app.weight,
