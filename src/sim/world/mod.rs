@@ -16,14 +16,13 @@ mod pprof;
 mod process;
 mod runtime;
 mod tools_action;
+mod tools_app;
 mod tools_network;
 mod tools_node;
 mod tools_process;
 
 #[cfg(test)]
-mod tests_replay;
-#[cfg(test)]
-mod tests_scenarios;
+mod tests;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -276,6 +275,9 @@ impl World {
             return reply;
         }
         if let Some(reply) = tools_process::call(node, now, tool, args) {
+            return reply;
+        }
+        if let Some(reply) = tools_app::call(node, now, tool, args) {
             return reply;
         }
         if let Some(reply) = tools_action::call(node, now, tool, args) {

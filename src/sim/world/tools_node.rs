@@ -11,7 +11,7 @@ use super::node::Node;
 use super::pprof;
 use super::process::{Role, State};
 use super::runtime::{heap_text, HeapEntry};
-use super::tools_process::find_meta;
+use super::tools_app::find_meta;
 use super::ToolReply;
 
 /// What a node-wide tool needs beyond the node.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use super::{ToolReply, World, RECORDED_NAMES};
+use crate::sim::world::{ToolReply, World, RECORDED_NAMES};
 use crate::sim::SimOptions;
 
 const SAMPLER_TOOLS: &[&str] = &[
