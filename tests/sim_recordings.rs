@@ -495,7 +495,7 @@ fn every_recorded_exchange_has_the_recorded_structure() {
     let mut covered_tools = BTreeSet::new();
     let mut last_seconds = None;
     for exchange in &exchanges {
-        let token_run = exchange.name.starts_with('9') && exchange.name < "951".to_string();
+        let token_run = exchange.name.starts_with('9') && exchange.name.as_str() < "951";
         let (address, control) = if token_run { (secured.address(), &secured_control) } else { (main.address(), &control) };
         if let (Some(previous), Some(now)) = (last_seconds, exchange.seconds) {
             if now > previous && !token_run {

@@ -159,7 +159,7 @@ async fn process(
     if cluster.faults.sessions_required() {
         match check_session(&cluster, &call, session.as_deref()) {
             Ok(issued) => new_session = issued,
-            Err(reply) => return Ok(reply),
+            Err(reply) => return Ok(*reply),
         }
     }
     if call.is_notification() {
@@ -219,7 +219,7 @@ fn check_session(
     cluster: &Cluster,
     call: &Call,
     session: Option<&str>,
-) -> Result<Option<String>, Reply> {
+) -> Result<Option<String>, Box<Reply>> {
     if call.method == "initialize" {
         let issued = format!("sim-session-{:016x}", rand::random::<u64>());
         *lock(&cluster.session) = Some(issued.clone());
@@ -227,14 +227,14 @@ fn check_session(
     }
     let current = lock(&cluster.session).clone();
     let Some(session) = session else {
-        return Err(plain(StatusCode::BAD_REQUEST, "Bad Request: missing Mcp-Session-Id\n"));
+        return Err(Box::new(plain(StatusCode::BAD_REQUEST, "Bad Request: missing Mcp-Session-Id\n")));
     };
     if current.as_deref() != Some(session) {
-        return Err(plain(StatusCode::NOT_FOUND, "session not found\n"));
+        return Err(Box::new(plain(StatusCode::NOT_FOUND, "session not found\n")));
     }
     if call.tool().is_some() && cluster.faults.take_mode(&Fault::SessionIds, call.tool()) {
         *lock(&cluster.session) = None;
-        return Err(plain(StatusCode::NOT_FOUND, "session not found\n"));
+        return Err(Box::new(plain(StatusCode::NOT_FOUND, "session not found\n")));
     }
     Ok(None)
 }

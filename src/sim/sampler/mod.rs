@@ -367,7 +367,7 @@ impl Sampler {
         if !passive.levels.is_empty() {
             for (sequence, line) in world.logs_since(&self.node, passive.log_cursor) {
                 passive.log_cursor = passive.log_cursor.max(sequence);
-                let level_wanted = passive.levels.iter().any(|level| *level == line.level);
+                let level_wanted = passive.levels.contains(&line.level);
                 let source_wanted = passive.source.is_empty() || passive.source == line.kind;
                 if level_wanted && source_wanted {
                     entries.push((line.time_ms, report::log_entry(&line, wall_base_ms)));
