@@ -25,7 +25,7 @@ fn field_matches(field: &str, value: u32) -> bool {
     if let Some(step) = field.strip_prefix("*/") {
         return step
             .parse::<u32>()
-            .is_ok_and(|step| step > 0 && value % step == 0);
+            .is_ok_and(|step| step > 0 && value.is_multiple_of(step));
     }
     field
         .split(',')

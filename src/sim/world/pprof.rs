@@ -134,7 +134,7 @@ pub fn stacks(node: &Node, peers: usize) -> Vec<Stack> {
             });
         }
     }
-    stacks.sort_by(|a, b| b.count.cmp(&a.count));
+    stacks.sort_by_key(|stack| std::cmp::Reverse(stack.count));
     stacks
 }
 

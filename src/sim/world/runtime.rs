@@ -153,7 +153,7 @@ pub fn heap_text(mut entries: Vec<HeapEntry>, limit: i64, filter: &str, exclude:
         (filter.is_empty() || entry.function.contains(filter))
             && (exclude.is_empty() || !entry.function.contains(exclude))
     });
-    entries.sort_by(|a, b| b.inuse.cmp(&a.inuse));
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.inuse));
 
     let limit = if limit < 1 { 20 } else { limit as usize };
     let matched = entries.len();

@@ -11,11 +11,11 @@ use super::ToolReply;
 /// The request timeout of `call_process` when none is given, in seconds.
 const DEFAULT_CALL_TIMEOUT: i64 = 5;
 
-/// The registered types: (full name, fields as (name, type, tag)).
-fn registered_types() -> Vec<(
-    &'static str,
-    Vec<(&'static str, &'static str, &'static str)>,
-)> {
+/// A struct field of a registered type: (name, Go type, JSON tag).
+type Field = (&'static str, &'static str, &'static str);
+
+/// The registered types: full name and fields.
+fn registered_types() -> Vec<(&'static str, Vec<Field>)> {
     let mut types = vec![
         (
             "#main/ShopOrder",

@@ -1,7 +1,7 @@
 //! Counters agree as time passes, argument quirks, scale mode, large
 //! clusters, and actions that change the state.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::sim::world::pretty_go;
@@ -301,4 +301,73 @@ fn the_supervisor_restarts_a_child_someone_stopped() {
     .contains("unknown"));
     world.advance_to(4_000);
     assert_ne!(pid_of(&mut world, SHOP, "billing_gw"), pid);
+}
+
+#[test]
+fn small_clusters_plant_what_fits() {
+    for nodes in [1, 2] {
+        let mut world = World::new(&SimOptions {
+            nodes,
+            ..SimOptions::test()
+        });
+        world.advance_to(30_000);
+        let planted = world.planted();
+        let network = planted
+            .iter()
+            .filter(|plant| plant.scenario == "flapping_peer" || plant.scenario == "message_loss");
+        assert_eq!(network.count(), if nodes == 1 { 0 } else { 2 });
+        assert!(planted
+            .iter()
+            .any(|plant| plant.scenario == "goroutine_leak"));
+        for node in world.node_names() {
+            for tool in [
+                "node_info",
+                "network_nodes",
+                "cluster_nodes",
+                "runtime_stats",
+                "process_list",
+            ] {
+                assert!(
+                    !matches!(world.call(&node, tool, &Map::new()), ToolReply::Error(_)),
+                    "{tool} on {node}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn strict_tools_reject_wrong_types_with_go_messages() {
+    let mut world = world();
+    let message = error_of(&mut world, SHOP, "process_info", json!({"pid": 42}));
+    assert_eq!(
+        message,
+        "invalid params: json: cannot unmarshal number into Go struct field processInfoParams.pid of type string"
+    );
+    let message = error_of(
+        &mut world,
+        SHOP,
+        "app_processes",
+        json!({"name": "storefront", "limit": "ten"}),
+    );
+    assert!(
+        message.contains("appProcessesParams.limit of type int"),
+        "{message}"
+    );
+    let message = error_of(&mut world, SHOP, "process_info", json!({}));
+    assert_eq!(
+        message,
+        "invalid pid: incorrect PID format, expected <crc.high.low>"
+    );
+    assert!(!json_of(&mut world, SHOP, "event_list", json!({"limit": "x"})).is_null());
+    let unknown = error_of(
+        &mut world,
+        SHOP,
+        "message_type_info",
+        json!({"type_name": "Nope"}),
+    );
+    assert_eq!(
+        unknown,
+        "type not found: Nope. Use message_types to list registered types"
+    );
 }
