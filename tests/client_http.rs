@@ -31,6 +31,8 @@ struct Config {
     sse: bool,
     /// `tools/list` pages (0 or 1: no cursor).
     pages: usize,
+    /// Answer DELETE with 405 although sessions are issued.
+    refuse_delete: bool,
 }
 
 /// One request as the server saw it.
@@ -143,7 +145,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     }
     let session = parts.headers.get("mcp-session-id").and_then(|v| v.to_str().ok());
     if parts.method == Method::DELETE {
-        if !state.config.sessions {
+        if !state.config.sessions || state.config.refuse_delete {
             return Ok(plain(405, "text/plain", "Method Not Allowed\n"));
         }
         if let Some(session) = session {
@@ -290,7 +292,7 @@ async fn call_tool(state: &State, id: &Value, params: &Value) -> Response<Body> 
         }
         "gone" => plain(404, "text/plain", "not here"),
         "big" => {
-            let rows: Vec<Value> = (0..200_000).map(|i| json!({"PID": format!("<9F35C982.0.{i}>"), "MessagesMailbox": i})).collect();
+            let rows: Vec<Value> = (0..60_000).map(|i| json!({"PID": format!("<9F35C982.0.{i}>"), "MessagesMailbox": i})).collect();
             let inner = serde_json::to_string_pretty(&rows).unwrap();
             reply(state, id, text(inner))
         }
@@ -557,9 +559,10 @@ async fn huge_answers_stop_at_the_limit() {
     assert!(streamed.to_string().contains("larger than the limit of 8 MiB"), "{streamed}");
     assert!(streamed.hint().is_some());
 
-    let big = client.call_tool("big", Map::new(), CALL).await.unwrap();
+    // A multi-megabyte answer arrives in many chunks and decodes whole.
+    let big = client.call_tool("big", Map::new(), Duration::from_secs(30)).await.unwrap();
     let text = big.content[0].text.as_deref().unwrap();
-    assert!(text.len() > 10 << 20 && text.contains("<9F35C982.0.199999>"));
+    assert!(text.len() > 3 << 20 && text.ends_with("\"MessagesMailbox\": 59999\n  }\n]"), "{}", text.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -624,4 +627,57 @@ async fn a_server_that_never_answers_or_hangs_up_fails_the_connect() {
 
     let hung_up = McpClient::connect(options).await.unwrap_err();
     assert!(hung_up.to_string().contains("closed before an answer"), "{hung_up}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_delete_is_ignored() {
+    let peer = Peer::start(Config { sessions: true, refuse_delete: true, ..Config::default() }).await;
+    let client = peer.connect().await;
+    client.close().await;
+    let last = peer.seen().pop().unwrap();
+    assert_eq!(last.method, Method::DELETE);
+    assert_eq!(last.header("mcp-session-id"), Some("session-1"));
+}
+
+/// Collects what a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn trace_logs_show_bodies_but_never_the_token() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let token = "tr4ce-t0ken";
+    let peer = Peer::start(Config { token: Some(token.into()), sessions: true, ..Config::default() }).await;
+    let mut options = peer.options();
+    options.token = Some(Secret::new(token));
+    let client = McpClient::connect(options).await.unwrap();
+    client.call_tool("echo", args(json!({"probe": "visible"})), CALL).await.unwrap();
+    let _ = client.call_tool("slow", Map::new(), Duration::from_millis(100)).await;
+    assert!(peer.cancellation().await.is_some());
+    client.close().await;
+    let mut wrong = peer.options();
+    wrong.token = Some(Secret::new(format!("{token}-wrong")));
+    let _ = McpClient::connect(wrong).await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("visible") && logs.contains("initialized"), "{logs}");
+    assert!(!logs.contains(token) && !logs.contains("Bearer"), "{logs}");
 }

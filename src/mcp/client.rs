@@ -94,17 +94,19 @@ impl McpClient {
         };
 
         let timeout = options.request_timeout;
+        let silent = |method: &str| McpError::Connect {
+            url: client.url().to_string(),
+            reason: format!("no answer to `{method}` within {}", HumanDuration(timeout)),
+        };
         match tokio::time::timeout(timeout, client.initialize()).await {
             Ok(outcome) => outcome?,
-            Err(_) => {
-                return Err(McpError::Connect {
-                    url: client.url().to_string(),
-                    reason: format!("no answer to `initialize` within {}", HumanDuration(timeout)),
-                })
-            }
+            Err(_) => return Err(silent("initialize")),
         }
-        client.refresh_tools().await?;
-        Ok(client)
+        match client.refresh_tools().await {
+            Err(McpError::Timeout { .. }) => Err(silent("tools/list")),
+            Err(error) => Err(error),
+            Ok(_) => Ok(client),
+        }
     }
 
     /// The endpoint (a password in it masked).

@@ -27,6 +27,9 @@ pub fn decode_body<T: DeserializeOwned>(
         return Err(protocol(url, "the answer is a json array (a batch), not one response".into()));
     }
     if first != b'{' {
+        if serde_json::from_slice::<IgnoredAny>(body).is_ok() {
+            return Err(protocol(url, "the answer is json but not a json-rpc response object".into()));
+        }
         return Err(McpError::NotJson {
             url: url.to_string(),
             content_type: if content_type.is_empty() { "no content type".into() } else { content_type.into() },
@@ -182,8 +185,9 @@ mod tests {
 
     #[test]
     fn bad_bodies_are_named() {
-        let cases: [(&[u8], &str); 6] = [
+        let cases: [(&[u8], &str); 7] = [
             (b"", "empty body"),
+            (b" null", "json but not a json-rpc response"),
             (b"<html><title>502 Bad Gateway</title></html>", "502 Bad Gateway"),
             (br#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"te"#, "truncated json"),
             (br#"{"jsonrpc":"2.0","id":9,"result":{}}"#, "id 9 but the request had id 1"),
