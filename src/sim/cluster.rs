@@ -2,7 +2,7 @@
 //! behind one lock, a pool of five workers per node, the cluster proxy,
 //! the call record and the fault rules.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -23,6 +23,9 @@ pub const WORKERS: usize = 5;
 const DEFAULT_PROXY_TIMEOUT: i64 = 30;
 const MAX_PROXY_TIMEOUT: i64 = 120;
 const RENDER_CACHE: usize = 4;
+/// The call record keeps this many of the latest calls, so a long
+/// benchmark or demo does not grow without bound.
+const RECORD_LIMIT: usize = 100_000;
 
 /// The text of a tool result, before it is escaped into the envelope.
 pub enum ToolText {
@@ -60,7 +63,7 @@ pub struct Cluster {
     pub tools_changed: AtomicBool,
     state: Mutex<State>,
     pools: HashMap<String, Arc<Semaphore>>,
-    calls: Mutex<Vec<RecordedCall>>,
+    calls: Mutex<VecDeque<RecordedCall>>,
     rendered: Mutex<Vec<(Arc<String>, Bytes)>>,
 }
 
@@ -85,7 +88,7 @@ impl Cluster {
             tools_changed: AtomicBool::new(false),
             state: Mutex::new(State { world, samplers }),
             pools,
-            calls: Mutex::new(Vec::new()),
+            calls: Mutex::new(VecDeque::new()),
             rendered: Mutex::new(Vec::new()),
         }
     }
@@ -105,7 +108,11 @@ impl Cluster {
     }
 
     pub fn calls(&self) -> Vec<RecordedCall> {
-        lock(&self.calls).clone()
+        lock(&self.calls).iter().cloned().collect()
+    }
+
+    pub fn clear_calls(&self) {
+        lock(&self.calls).clear();
     }
 
     /// Notes a `tools/call` as it arrived, before anything can go wrong.
@@ -117,7 +124,11 @@ impl Cluster {
             arguments: arguments.cloned().map(Value::Object).unwrap_or(Value::Null),
             at_ms: self.clock.now_ms(),
         };
-        lock(&self.calls).push(call);
+        let mut calls = lock(&self.calls);
+        if calls.len() >= RECORD_LIMIT {
+            calls.pop_front();
+        }
+        calls.push_back(call);
     }
 
     /// A worker of a node's pool; requests queue here when all are busy.

@@ -220,9 +220,15 @@ impl SimControl {
         self.cluster.clock.now_ms()
     }
 
-    /// Every `tools/call` received so far, oldest first.
+    /// The `tools/call`s received so far (the latest 100 000), oldest
+    /// first, sampler ticks not included.
     pub fn calls(&self) -> Vec<RecordedCall> {
         self.cluster.calls()
+    }
+
+    /// Forgets the calls recorded so far (after a test's setup, say).
+    pub fn clear_calls(&self) {
+        self.cluster.clear_calls();
     }
 
     /// The planted troubles and where they are.
