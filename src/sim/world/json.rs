@@ -93,24 +93,39 @@ fn go_float(float: f64) -> String {
 
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            control if (control as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", control as u32);
-            }
-            other => out.push(other),
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (index, byte) in bytes.iter().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            b'&' => "\\u0026",
+            0..=0x1f => "",
+            // U+2028 and U+2029 are E2 80 A8 / E2 80 A9.
+            0xA8 | 0xA9 if index >= 2 && bytes[index - 2] == 0xE2 && bytes[index - 1] == 0x80 => "",
+            _ => continue,
+        };
+        let end = if escape.is_empty() && *byte >= 0x80 {
+            index - 2
+        } else {
+            index
+        };
+        out.push_str(&text[start..end]);
+        if escape.is_empty() && *byte >= 0x80 {
+            let _ = write!(out, "\\u{:04x}", 0x2000 + (*byte as u32 - 0xA8 + 0x28));
+        } else if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", *byte as u32);
+        } else {
+            out.push_str(escape);
         }
+        start = index + 1;
     }
+    out.push_str(&text[start..]);
     out.push('"');
 }
 
@@ -136,6 +151,12 @@ mod tests {
             text,
             "{\n  \"Aliases\": [],\n  \"Env\": {},\n  \"Commercial\": null\n}"
         );
+    }
+
+    #[test]
+    fn control_and_separator_characters_are_escaped() {
+        let text = pretty_go(&json!("a\u{1}b\u{2028}c\"d\\é"));
+        assert_eq!(text, "\"a\\u0001b\\u2028c\\\"d\\\\é\"");
     }
 
     #[test]

@@ -157,8 +157,8 @@ pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         configure(node, id("report_builder"), |process| {
             process.state = State::Running;
             process.flow = Flow {
-                handled_per_sec: 20.0,
-                ..Flow::calm(25.0, 0.0, 48_000_000.0)
+                handled_per_sec: 58.0,
+                ..Flow::calm(75.0, 0.0, 16_500_000.0)
             };
         });
         plant(
@@ -166,7 +166,7 @@ pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
             "slow_callback",
             node,
             "report_builder",
-            "48ms per message, one message per wakeup; mailbox grows by 5/s",
+            "16.5ms per message, one message per wakeup; mailbox grows by 17/s",
         );
     }
 
@@ -264,7 +264,7 @@ pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         }
     }
 
-    let growth = if plan.has("memory_growth") { 40_000 } else { 0 };
+    let growth = if plan.has("memory_growth") { 40_960 } else { 0 };
     configure(node, id("inventory_cache"), |process| {
         process.role = Role::Cache {
             base_bytes: 1_250_000,
