@@ -166,6 +166,7 @@ impl Node {
         let id = self.next_id;
         self.next_id += 1;
         process.id = id;
+        process.init_time_ns = 20_000 + (id % 97) * 1_310;
         if !process.name.is_empty() {
             self.names.insert(process.name.clone(), id);
         }

@@ -135,7 +135,7 @@ impl Process {
             flow: Flow::default(),
             extra_in: 0,
             extra_running_ns: 0,
-            init_time_ns: 20_000 + (id % 97) * 1_310,
+            init_time_ns: 20_000,
             mailbox_size: -1,
             log_level: "info".to_string(),
             env: Vec::new(),
