@@ -73,6 +73,10 @@ impl McpClient {
     /// `request_timeout` is a connection failure.
     pub async fn connect(options: ClientOptions) -> Result<McpClient, McpError> {
         let transport = Transport::new(&options)?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| McpError::Connect {
+            url: transport.url().to_string(),
+            reason: "the client needs a tokio runtime to run on".into(),
+        })?;
         debug!(
             url = transport.url(),
             token = options.token.is_some(),
@@ -89,7 +93,7 @@ impl McpClient {
                 reinitializing: Mutex::new(()),
                 server_info: RwLock::new(Implementation::default()),
                 tools: RwLock::new(Arc::new(Vec::new())),
-                runtime: tokio::runtime::Handle::current(),
+                runtime,
             }),
         };
 
@@ -138,7 +142,8 @@ impl McpClient {
             let page: ListToolsResult = match &cursor {
                 None => self.request("tools/list", None::<&()>, timeout).await?,
                 Some(cursor) => {
-                    self.request("tools/list", Some(&Params { cursor }), timeout).await?
+                    self.request("tools/list", Some(&Params { cursor }), timeout)
+                        .await?
                 }
             };
             tools.extend(page.tools);
@@ -173,7 +178,10 @@ impl McpClient {
             arguments: &'a Map<String, Value>,
         }
 
-        let params = Params { name, arguments: &arguments };
+        let params = Params {
+            name,
+            arguments: &arguments,
+        };
         let result: CallToolResult = self.request("tools/call", Some(&params), timeout).await?;
         Ok(ToolOutput {
             content: result.content,
@@ -211,11 +219,19 @@ impl McpClient {
         params: Option<&P>,
         timeout: Duration,
     ) -> Result<T, McpError> {
-        let _permit = self.inner.permits.acquire().await.map_err(|_| McpError::Cancelled)?;
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| McpError::Cancelled)?;
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = self.encode(Some(id), method, params)?;
 
-        let mut guard = CancelOnDrop { inner: Some(self.inner.clone()), id };
+        let mut guard = CancelOnDrop {
+            inner: Some(self.inner.clone()),
+            id,
+        };
         let outcome = tokio::time::timeout(timeout, self.exchange(id, body)).await;
         guard.inner = None;
         match outcome {
@@ -223,7 +239,10 @@ impl McpClient {
             Err(_) => {
                 let reason = format!("timed out after {}", HumanDuration(timeout));
                 cancel(self.inner.clone(), id, reason);
-                Err(McpError::Timeout { url: self.url().to_string(), after: timeout })
+                Err(McpError::Timeout {
+                    url: self.url().to_string(),
+                    after: timeout,
+                })
             }
         }
     }
@@ -234,7 +253,11 @@ impl McpClient {
         let mut retried = false;
         loop {
             let session = read(&self.inner.session).clone();
-            let response = self.inner.transport.post(body.clone(), &session.headers).await?;
+            let response = self
+                .inner
+                .transport
+                .post(body.clone(), &session.headers)
+                .await?;
             if response.status() == StatusCode::NOT_FOUND
                 && session.headers.id.is_some()
                 && !retried
@@ -326,13 +349,18 @@ impl McpClient {
     }
 
     fn protocol(&self, message: &str) -> McpError {
-        McpError::Protocol { url: self.url().to_string(), message: message.to_string() }
+        McpError::Protocol {
+            url: self.url().to_string(),
+            message: message.to_string(),
+        }
     }
 }
 
 impl std::fmt::Debug for McpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("McpClient").field("url", &self.url()).finish_non_exhaustive()
+        f.debug_struct("McpClient")
+            .field("url", &self.url())
+            .finish_non_exhaustive()
     }
 }
 
@@ -356,14 +384,17 @@ impl Drop for CancelOnDrop {
 fn cancel(inner: Arc<Inner>, id: u64, reason: String) {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
-    struct Params {
+    struct Params<'a> {
         request_id: u64,
-        reason: String,
+        reason: &'a str,
     }
 
     let runtime = inner.runtime.clone();
     runtime.spawn(async move {
-        let params = Params { request_id: id, reason };
+        let params = Params {
+            request_id: id,
+            reason: &reason,
+        };
         let Ok(body) = encode(None, "notifications/cancelled", Some(&params)) else {
             return;
         };
@@ -373,15 +404,11 @@ fn cancel(inner: Arc<Inner>, id: u64, reason: String) {
             inner.transport.accepted(response).await
         };
         match tokio::time::timeout(COURTESY_TIMEOUT, send).await {
-            Ok(Ok(())) => debug!(request = id, reason = %params_reason(&params), "request cancelled"),
+            Ok(Ok(())) => debug!(request = id, %reason, "request cancelled"),
             Ok(Err(error)) => debug!(request = id, %error, "cancellation not delivered"),
             Err(_) => debug!(request = id, "cancellation timed out"),
         }
     });
-
-    fn params_reason(params: &Params) -> &str {
-        &params.reason
-    }
 }
 
 /// The JSON-RPC message as bytes; borrowed params, no intermediate `Value`.
@@ -401,7 +428,15 @@ fn encode<P: Serialize>(
     }
 
     let mut body = Vec::with_capacity(128);
-    serde_json::to_writer(&mut body, &Message { jsonrpc: "2.0", id, method, params })?;
+    serde_json::to_writer(
+        &mut body,
+        &Message {
+            jsonrpc: "2.0",
+            id,
+            method,
+            params,
+        },
+    )?;
     Ok(Bytes::from(body))
 }
 
@@ -410,7 +445,8 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -426,12 +462,22 @@ mod tests {
             name: &'a str,
             arguments: &'a Map<String, Value>,
         }
-        let body = encode(Some(3), "tools/call", Some(&Params { name: "x", arguments: &arguments }));
+        let body = encode(
+            Some(3),
+            "tools/call",
+            Some(&Params {
+                name: "x",
+                arguments: &arguments,
+            }),
+        );
         assert_eq!(
             body.unwrap(),
             r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","arguments":{"limit":5}}}"#
         );
         let note = encode(None, "notifications/initialized", None::<&()>).unwrap();
-        assert_eq!(note, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        assert_eq!(
+            note,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#
+        );
     }
 }

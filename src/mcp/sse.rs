@@ -173,7 +173,10 @@ mod tests {
     }
 
     fn data(events: &[SseEvent]) -> Vec<String> {
-        events.iter().map(|e| String::from_utf8_lossy(&e.data).into_owned()).collect()
+        events
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.data).into_owned())
+            .collect()
     }
 
     #[test]

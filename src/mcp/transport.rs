@@ -57,12 +57,17 @@ impl Transport {
         }
 
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/json, text/event-stream"),
+        );
         if let Some(token) = &options.token {
-            let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose()))
-                .map_err(|_| McpError::Connect {
-                    url: display_url.clone(),
-                    reason: "the token holds characters an http header cannot carry".into(),
+            let mut value =
+                HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
+                    McpError::Connect {
+                        url: display_url.clone(),
+                        reason: "the token holds characters an http header cannot carry".into(),
+                    }
                 })?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
@@ -117,7 +122,11 @@ impl Transport {
         if let Some(version) = &session.protocol_version {
             request = request.header(PROTOCOL_VERSION, version.clone());
         }
-        request.body(body).send().await.map_err(|error| self.send_error(&error))
+        request
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| self.send_error(&error))
     }
 
     /// The result of request `expected` from its HTTP answer: a JSON body or
@@ -161,7 +170,10 @@ impl Transport {
         if let Some(version) = &session.protocol_version {
             request = request.header(PROTOCOL_VERSION, version.clone());
         }
-        let mut response = request.send().await.map_err(|error| self.send_error(&error))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|error| self.send_error(&error))?;
         let status = response.status();
         let _ = read_prefix(&mut response, 64 * 1024).await;
         Ok(status)
@@ -266,7 +278,11 @@ impl Transport {
             Some(location) if response_is_redirect(status) => format!("redirects to `{location}`"),
             _ => rpc_error_text(&body).unwrap_or_else(|| snippet(&body)),
         };
-        McpError::Http { url, status, snippet }
+        McpError::Http {
+            url,
+            status,
+            snippet,
+        }
     }
 
     fn send_error(&self, error: &reqwest::Error) -> McpError {
@@ -275,28 +291,49 @@ impl Transport {
             let host = self.url.host_str().unwrap_or("");
             format!("cannot resolve host `{host}`")
         } else if error.is_connect() && error.is_timeout() {
-            format!("no connection within {}", HumanDuration(self.connect_timeout))
+            format!(
+                "no connection within {}",
+                HumanDuration(self.connect_timeout)
+            )
         } else if error.is_connect() {
             deepest(error)
         } else {
             debug!(error = %chain, "request failed before an answer");
             "the connection closed before an answer arrived".to_string()
         };
-        McpError::Connect { url: self.display_url.clone(), reason }
+        McpError::Connect {
+            url: self.display_url.clone(),
+            reason,
+        }
     }
 
-    fn broken_body(&self, error: &reqwest::Error, received: usize, declared: Option<u64>) -> McpError {
+    fn broken_body(
+        &self,
+        error: &reqwest::Error,
+        received: usize,
+        declared: Option<u64>,
+    ) -> McpError {
         debug!(error = %chain(error), received, "body broke off");
-        let of = declared.map(|length| format!(" of {length}")).unwrap_or_default();
-        self.protocol(&format!("the connection closed mid-body after {received}{of} bytes"))
+        let of = declared
+            .map(|length| format!(" of {length}"))
+            .unwrap_or_default();
+        self.protocol(&format!(
+            "the connection closed mid-body after {received}{of} bytes"
+        ))
     }
 
     fn too_large(&self) -> McpError {
-        McpError::TooLarge { url: self.display_url.clone(), limit: self.max_response_bytes }
+        McpError::TooLarge {
+            url: self.display_url.clone(),
+            limit: self.max_response_bytes,
+        }
     }
 
     fn protocol(&self, message: &str) -> McpError {
-        McpError::Protocol { url: self.display_url.clone(), message: message.to_string() }
+        McpError::Protocol {
+            url: self.display_url.clone(),
+            message: message.to_string(),
+        }
     }
 }
 
@@ -320,7 +357,8 @@ fn drain(mut response: reqwest::Response) {
         return;
     };
     runtime.spawn(async move {
-        let rest = tokio::time::timeout(Duration::from_secs(1), read_prefix(&mut response, 1 << 20));
+        let rest =
+            tokio::time::timeout(Duration::from_secs(1), read_prefix(&mut response, 1 << 20));
         let _ = rest.await;
     });
 }
@@ -330,7 +368,9 @@ async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> Vec<u8> 
     let mut body = Vec::new();
     while body.len() < limit {
         match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())]),
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())])
+            }
             _ => break,
         }
     }
@@ -345,7 +385,11 @@ fn rpc_error_text(body: &[u8]) -> Option<String> {
         error: RpcError,
     }
     let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
-    Some(format!("json-rpc error {}: {}", parsed.error.code, one_line(&parsed.error.message, 200)))
+    Some(format!(
+        "json-rpc error {}: {}",
+        parsed.error.code,
+        one_line(&parsed.error.message, 200)
+    ))
 }
 
 /// The URL with any password replaced by `***`.
@@ -408,14 +452,20 @@ mod tests {
 
     #[test]
     fn error_bodies_in_json_rpc_form_are_read() {
-        let body = br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Session not found"}}"#;
-        assert_eq!(rpc_error_text(body).unwrap(), "json-rpc error -32600: Session not found");
+        let body =
+            br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Session not found"}}"#;
+        assert_eq!(
+            rpc_error_text(body).unwrap(),
+            "json-rpc error -32600: Session not found"
+        );
         assert!(rpc_error_text(b"<html>").is_none());
     }
 
     #[test]
     fn a_url_that_is_not_http_is_refused() {
-        let error = Transport::new(&ClientOptions::new("ftp://node/mcp")).err().unwrap();
+        let error = Transport::new(&ClientOptions::new("ftp://node/mcp"))
+            .err()
+            .unwrap();
         assert!(error.to_string().contains("http://"), "{error}");
         assert!(Transport::new(&ClientOptions::new("not a url")).is_err());
     }
