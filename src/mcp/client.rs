@@ -6,7 +6,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -14,16 +13,14 @@ use serde_json::{Map, Value};
 use tokio::sync::{Mutex, Semaphore};
 use tracing::debug;
 
+use crate::mcp::cancel::{cancel, CancelOnDrop};
 use crate::mcp::error::HumanDuration;
-use crate::mcp::transport::{SessionHeaders, Transport, SESSION_ID};
+use crate::mcp::transport::{SessionHeaders, Transport};
 use crate::mcp::{ClientOptions, McpError};
-use crate::protocol::{
-    CallToolResult, ContentItem, Implementation, InitializeResult, ListToolsResult, ToolSpec,
-    PROTOCOL_VERSION,
-};
+use crate::protocol::{CallToolResult, ContentItem, Implementation, ListToolsResult, ToolSpec};
 
 /// How long a best-effort message (a cancellation, the closing DELETE) may take.
-const COURTESY_TIMEOUT: Duration = Duration::from_secs(2);
+pub(super) const COURTESY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `tools/list` pages followed before giving up on a server that loops.
 const MAX_TOOL_PAGES: usize = 1000;
@@ -41,30 +38,30 @@ pub struct ToolOutput {
 /// keep-alive pool, one session and one bound on requests in flight.
 #[derive(Clone)]
 pub struct McpClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    transport: Transport,
+pub(super) struct Inner {
+    pub(super) transport: Transport,
     request_timeout: Duration,
-    next_id: AtomicU64,
+    pub(super) next_id: AtomicU64,
     permits: Semaphore,
-    session: RwLock<Session>,
+    pub(super) session: RwLock<Session>,
     /// Held while a stale session is replaced, so concurrent calls that
     /// all see a 404 initialize only once.
-    reinitializing: Mutex<()>,
-    server_info: RwLock<Implementation>,
+    pub(super) reinitializing: Mutex<()>,
+    pub(super) server_info: RwLock<Implementation>,
     tools: RwLock<Arc<Vec<ToolSpec>>>,
     /// Where cancellations are spawned when a call is dropped off-runtime.
-    runtime: tokio::runtime::Handle,
+    pub(super) runtime: tokio::runtime::Handle,
 }
 
 #[derive(Clone, Default)]
-struct Session {
-    headers: SessionHeaders,
+pub(super) struct Session {
+    pub(super) headers: SessionHeaders,
     /// Counts handshakes, so a 404 seen with an older session is retried
     /// without another one.
-    generation: u64,
+    pub(super) generation: u64,
 }
 
 impl McpClient {
@@ -272,72 +269,7 @@ impl McpClient {
         }
     }
 
-    async fn reinitialize(&self, seen_generation: u64) -> Result<(), McpError> {
-        let _lock = self.inner.reinitializing.lock().await;
-        if read(&self.inner.session).generation != seen_generation {
-            return Ok(());
-        }
-        self.initialize().await
-    }
-
-    /// The handshake: `initialize` without session headers, then
-    /// `notifications/initialized` with the new ones.
-    async fn initialize(&self) -> Result<(), McpError> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Params<'a> {
-            protocol_version: &'a str,
-            capabilities: Map<String, Value>,
-            client_info: Implementation,
-        }
-
-        let params = Params {
-            protocol_version: PROTOCOL_VERSION,
-            capabilities: Map::new(),
-            client_info: Implementation {
-                name: "ergosh".to_string(),
-                version: env!("CARGO_PKG_VERSION").to_string(),
-            },
-        };
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = self.encode(Some(id), "initialize", Some(&params))?;
-        let transport = &self.inner.transport;
-        let response = transport.post(body, &SessionHeaders::default()).await?;
-        let session_id = response.headers().get(SESSION_ID).cloned();
-        let result: InitializeResult = transport.read(response, id).await?;
-
-        let version = if result.protocol_version.is_empty() {
-            PROTOCOL_VERSION
-        } else {
-            result.protocol_version.as_str()
-        };
-        let headers = SessionHeaders {
-            id: session_id,
-            protocol_version: Some(
-                HeaderValue::from_str(version)
-                    .unwrap_or(HeaderValue::from_static(PROTOCOL_VERSION)),
-            ),
-        };
-        debug!(
-            server = %result.server_info.name,
-            version = %result.server_info.version,
-            protocol = version,
-            session = headers.id.is_some(),
-            "initialized"
-        );
-        {
-            let mut session = write(&self.inner.session);
-            session.headers = headers.clone();
-            session.generation += 1;
-        }
-        *write(&self.inner.server_info) = result.server_info;
-
-        let body = self.encode(None, "notifications/initialized", None::<&()>)?;
-        let response = transport.post(body, &headers).await?;
-        transport.accepted(response).await
-    }
-
-    fn encode<P: Serialize>(
+    pub(super) fn encode<P: Serialize>(
         &self,
         id: Option<u64>,
         method: &str,
@@ -364,55 +296,8 @@ impl std::fmt::Debug for McpClient {
     }
 }
 
-/// Sends `notifications/cancelled` for a request whose future is dropped
-/// before it finished.
-struct CancelOnDrop {
-    inner: Option<Arc<Inner>>,
-    id: u64,
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            cancel(inner, self.id, "cancelled by the user".to_string());
-        }
-    }
-}
-
-/// Tells the server, best effort and in the background, to stop working
-/// on request `id`.
-fn cancel(inner: Arc<Inner>, id: u64, reason: String) {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Params<'a> {
-        request_id: u64,
-        reason: &'a str,
-    }
-
-    let runtime = inner.runtime.clone();
-    runtime.spawn(async move {
-        let params = Params {
-            request_id: id,
-            reason: &reason,
-        };
-        let Ok(body) = encode(None, "notifications/cancelled", Some(&params)) else {
-            return;
-        };
-        let headers = read(&inner.session).headers.clone();
-        let send = async {
-            let response = inner.transport.post(body, &headers).await?;
-            inner.transport.accepted(response).await
-        };
-        match tokio::time::timeout(COURTESY_TIMEOUT, send).await {
-            Ok(Ok(())) => debug!(request = id, %reason, "request cancelled"),
-            Ok(Err(error)) => debug!(request = id, %error, "cancellation not delivered"),
-            Err(_) => debug!(request = id, "cancellation timed out"),
-        }
-    });
-}
-
 /// The JSON-RPC message as bytes; borrowed params, no intermediate `Value`.
-fn encode<P: Serialize>(
+pub(super) fn encode<P: Serialize>(
     id: Option<u64>,
     method: &str,
     params: Option<&P>,
@@ -440,11 +325,11 @@ fn encode<P: Serialize>(
     Ok(Bytes::from(body))
 }
 
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+pub(super) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -4,15 +4,21 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `client.rs` | [`McpClient`]: handshake, tools, calls, cancellation, close |
-//! | `transport.rs` | one HTTP exchange: headers, body caps, failure mapping |
+//! | `client.rs` | [`McpClient`]: tools, calls under permits and timeouts, close |
+//! | `handshake.rs` | `initialize`, and again when the server forgets the session |
+//! | `cancel.rs` | `notifications/cancelled` on timeout or a dropped call |
+//! | `transport.rs` | one HTTP exchange: headers, statuses, failure mapping |
+//! | `body.rs` | reading a JSON body or an SSE stream within the size cap |
 //! | `reader.rs` | bytes → one JSON-RPC result, for JSON bodies and SSE events |
 //! | `sse.rs` | the incremental `text/event-stream` parser |
 //! | `error.rs` | [`McpError`], one line each, with hints |
 //! | `options.rs`, `secret.rs` | [`ClientOptions`], [`Secret`] |
 
+mod body;
+mod cancel;
 mod client;
 mod error;
+mod handshake;
 mod options;
 mod reader;
 mod secret;

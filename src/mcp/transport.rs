@@ -11,9 +11,9 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tracing::{debug, trace, Level};
 
+use crate::mcp::body::read_prefix;
 use crate::mcp::error::{one_line, HumanDuration};
-use crate::mcp::reader::{decode_body, decode_event, snippet};
-use crate::mcp::sse::SseParser;
+use crate::mcp::reader::{decode_body, snippet};
 use crate::mcp::{ClientOptions, McpError};
 use crate::protocol::RpcError;
 
@@ -37,9 +37,9 @@ pub struct Transport {
     http: reqwest::Client,
     url: Url,
     /// The URL as messages show it (a password in it is masked).
-    display_url: String,
+    pub(super) display_url: String,
     connect_timeout: Duration,
-    max_response_bytes: usize,
+    pub(super) max_response_bytes: usize,
 }
 
 impl Transport {
@@ -179,88 +179,6 @@ impl Transport {
         Ok(status)
     }
 
-    /// The whole body, within `max_response_bytes`. A body that arrives in
-    /// one chunk is used as it is; otherwise the chunks are copied once into
-    /// a buffer sized from `Content-Length`.
-    async fn read_body(&self, response: &mut reqwest::Response) -> Result<Bytes, McpError> {
-        let limit = self.max_response_bytes;
-        let declared = response.content_length();
-        if declared.is_some_and(|length| length > limit as u64) {
-            return Err(self.too_large());
-        }
-
-        let mut first: Option<Bytes> = None;
-        let mut buffer: Vec<u8> = Vec::new();
-        let mut received = 0usize;
-        loop {
-            let chunk = match response.chunk().await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => break,
-                Err(error) => return Err(self.broken_body(&error, received, declared)),
-            };
-            received += chunk.len();
-            if received > limit {
-                return Err(self.too_large());
-            }
-            if first.is_none() && buffer.is_empty() {
-                first = Some(chunk);
-                continue;
-            }
-            if let Some(head) = first.take() {
-                let expected = declared.map_or(received * 2, |length| length as usize);
-                buffer.reserve_exact(expected.clamp(received, limit));
-                buffer.extend_from_slice(&head);
-            }
-            buffer.extend_from_slice(&chunk);
-        }
-        Ok(first.unwrap_or_else(|| Bytes::from(buffer)))
-    }
-
-    async fn read_event_stream<T: DeserializeOwned>(
-        &self,
-        mut response: reqwest::Response,
-        expected: u64,
-    ) -> Result<T, McpError> {
-        let mut parser = SseParser::new();
-        let mut received = 0usize;
-        loop {
-            while let Some(event) = parser.next_event() {
-                if tracing::enabled!(Level::TRACE) {
-                    trace!(event = %event.event, data = %preview(&event.data), "received event");
-                }
-                if let Some(result) = decode_event(&event.data, expected, &self.display_url)? {
-                    drain(response);
-                    return Ok(result);
-                }
-            }
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    received += chunk.len();
-                    if received > self.max_response_bytes {
-                        return Err(self.too_large());
-                    }
-                    parser.feed(&chunk);
-                }
-                Ok(None) => {
-                    if let Some(event) = parser.finish() {
-                        if let Some(result) =
-                            decode_event(&event.data, expected, &self.display_url)?
-                        {
-                            return Ok(result);
-                        }
-                    }
-                    return Err(self.protocol("the event stream ended without the response"));
-                }
-                Err(error) => {
-                    debug!(error = %deepest(&error), received, "event stream broke off");
-                    return Err(self.protocol(&format!(
-                        "the event stream broke off after {received} bytes, before the response"
-                    )));
-                }
-            }
-        }
-    }
-
     /// The error for a status outside 2xx, with a short excerpt of the body.
     async fn status_error(&self, mut response: reqwest::Response) -> McpError {
         let status = response.status().as_u16();
@@ -307,29 +225,7 @@ impl Transport {
         }
     }
 
-    fn broken_body(
-        &self,
-        error: &reqwest::Error,
-        received: usize,
-        declared: Option<u64>,
-    ) -> McpError {
-        debug!(error = %chain(error), received, "body broke off");
-        let of = declared
-            .map(|length| format!(" of {length}"))
-            .unwrap_or_default();
-        self.protocol(&format!(
-            "the connection closed mid-body after {received}{of} bytes"
-        ))
-    }
-
-    fn too_large(&self) -> McpError {
-        McpError::TooLarge {
-            url: self.display_url.clone(),
-            limit: self.max_response_bytes,
-        }
-    }
-
-    fn protocol(&self, message: &str) -> McpError {
+    pub(super) fn protocol(&self, message: &str) -> McpError {
         McpError::Protocol {
             url: self.display_url.clone(),
             message: message.to_string(),
@@ -348,33 +244,6 @@ fn content_type(response: &reqwest::Response) -> String {
         .and_then(|value| value.to_str().ok())
         .map(|value| value.trim().to_ascii_lowercase())
         .unwrap_or_default()
-}
-
-/// Reads on after the response event so the connection can go back to the
-/// pool; a server that keeps the stream open loses it after a second.
-fn drain(mut response: reqwest::Response) {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    runtime.spawn(async move {
-        let rest =
-            tokio::time::timeout(Duration::from_secs(1), read_prefix(&mut response, 1 << 20));
-        let _ = rest.await;
-    });
-}
-
-/// Up to `limit` bytes of a body; errors end it quietly.
-async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> Vec<u8> {
-    let mut body = Vec::new();
-    while body.len() < limit {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())])
-            }
-            _ => break,
-        }
-    }
-    body
 }
 
 /// `json-rpc error CODE: MESSAGE` when an error body is a JSON-RPC error
@@ -403,7 +272,7 @@ fn masked(url: &Url) -> String {
 }
 
 /// Every message in an error's source chain, for decisions and logs.
-fn chain(error: &reqwest::Error) -> String {
+pub(super) fn chain(error: &reqwest::Error) -> String {
     let mut text = String::new();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -417,7 +286,7 @@ fn chain(error: &reqwest::Error) -> String {
 }
 
 /// The innermost cause, as a lowercase phrase: `connection refused`.
-fn deepest(error: &reqwest::Error) -> String {
+pub(super) fn deepest(error: &reqwest::Error) -> String {
     let mut cause: &dyn std::error::Error = error;
     while let Some(next) = cause.source() {
         cause = next;
@@ -431,7 +300,7 @@ fn deepest(error: &reqwest::Error) -> String {
 }
 
 /// A body for a trace line: the first few KB, one line.
-fn preview(body: &[u8]) -> String {
+pub(super) fn preview(body: &[u8]) -> String {
     let head = &body[..body.len().min(TRACE_BYTES)];
     let mut text = one_line(&String::from_utf8_lossy(head), TRACE_BYTES);
     if body.len() > TRACE_BYTES {
