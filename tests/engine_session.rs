@@ -390,16 +390,33 @@ fn helpers_work_on_tool_results() {
         r#"let a = process_list(#{limit: 5}); let b = process_list(#{limit: 5}); delta(a, b, "PID")"#,
     );
     assert!(window.into_array().is_ok());
+
+    let kept = h.eval(
+        r#"let rows = process_list(#{limit: 20});
+           let n = rows.len();
+           let busy = where(rows, |r| r.MessagesIn >= 0);
+           let best = top(rows, 2, "MessagesIn");
+           let names = select(rows, ["Name"]);
+           [n, rows.len(), busy.len(), best.len(), names[0].len(), sum(rows, "MessagesIn") >= 0]"#,
+    );
+    let kept: Vec<String> = kept.into_array().unwrap().iter().map(|v| v.to_string()).collect();
+    assert_eq!(kept[0], kept[1], "the variable is left as it was");
+    assert_eq!(kept[2], kept[0]);
+    assert_eq!(kept[3], "2");
+    assert_eq!(kept[4], "1");
+    assert_eq!(kept[5], "true");
 }
 
 #[test]
 fn the_prelude_loads_into_every_session() {
     let mut h = Harness::start(SessionOptions { load_prelude: true, ..options() });
+    let warnings = h.frontend.warnings.lock().unwrap().clone();
+    assert!(warnings.iter().all(|w| !w.contains("prelude")), "{warnings:?}");
     let docs = h.session.prelude_functions();
-    let broken: Vec<String> = h.frontend.warnings.lock().unwrap().clone();
-    assert!(broken.iter().all(|w| !w.contains("prelude")) || docs.is_empty(), "{broken:?}");
-    if let Some(first) = docs.first() {
-        assert!(h.session.function_names().contains(&first.name));
-    }
+    assert!(!docs.is_empty());
+    let names = h.session.function_names();
+    assert!(docs.iter().all(|d| names.contains(&d.name)));
+    let first = &docs[0];
+    assert!(!first.doc.is_empty(), "{} has no /// line", first.name);
     assert_eq!(h.eval("1 + 2").as_int(), Ok(3));
 }

@@ -100,6 +100,9 @@ pub(crate) fn cluster_node_names(shared: &Shared) -> Result<Vec<String>, Box<Eva
     Ok(names)
 }
 
+/// What one node's closure returned.
+type NodeResult = Result<Dynamic, Box<EvalAltResult>>;
+
 /// Run the closure once per node, at most `fan_out` at a time, each with
 /// its node as the default; results keyed by node name. A node whose
 /// closure fails gets `#{error: "..."}`; Ctrl-C stops them all.
@@ -110,8 +113,7 @@ pub(crate) fn each_node(
     closure: &FnPtr,
 ) -> Result<Map, Box<EvalAltResult>> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(String, Result<Dynamic, Box<EvalAltResult>>)>> =
-        Mutex::new(Vec::with_capacity(nodes.len()));
+    let results: Mutex<Vec<(String, NodeResult)>> = Mutex::new(Vec::with_capacity(nodes.len()));
     let workers = shared.fan_out.min(nodes.len());
 
     let work = || loop {
@@ -133,7 +135,7 @@ pub(crate) fn each_node(
         for _ in 0..workers {
             let handle = thread::Builder::new()
                 .stack_size(THREAD_STACK)
-                .spawn_scoped(scope, move || work());
+                .spawn_scoped(scope, work);
             match handle {
                 Ok(handle) => handles.push(handle),
                 Err(error) => return Err(error),

@@ -61,10 +61,7 @@ impl fmt::Display for EvalFailure {
 
 /// Whether the error, or an error it wraps, is a Ctrl-C.
 pub(crate) fn is_interrupted(error: &EvalAltResult) -> bool {
-    match innermost(error) {
-        EvalAltResult::ErrorTerminated(..) => true,
-        _ => false,
-    }
+    matches!(innermost(error), EvalAltResult::ErrorTerminated(..))
 }
 
 /// The error a function call or module wraps, followed to the bottom.

@@ -142,7 +142,7 @@ mod tests {
         let text = call_text("process_kill", &kill_args());
         let yes = Answer { yes: true, asked: Mutex::new(Vec::new()) };
         assert_eq!(decide(&ActionPolicy::Confirm, "process_kill", &text, &yes), Decision::Run);
-        assert_eq!(yes.asked.lock().unwrap().as_slice(), [text.clone()]);
+        assert_eq!(*yes.asked.lock().unwrap(), vec![text.clone()]);
 
         let no = Answer { yes: false, asked: Mutex::new(Vec::new()) };
         let declined = decide(&ActionPolicy::Confirm, "process_kill", &text, &no);

@@ -53,7 +53,7 @@ pub(crate) fn into_module(engine: &Engine, prelude: &Prelude) -> Result<Module, 
 pub(crate) fn docs(ast: &AST) -> Vec<FunctionDoc> {
     let mut docs: Vec<FunctionDoc> = ast
         .iter_functions()
-        .filter(|f| !f.access.is_private())
+        .filter(|f| !f.access.is_private() && !is_closure(f.name))
         .map(|f| FunctionDoc {
             name: f.name.to_string(),
             params: f.params.iter().map(|p| p.to_string()).collect(),
@@ -62,6 +62,11 @@ pub(crate) fn docs(ast: &AST) -> Vec<FunctionDoc> {
         .collect();
     docs.sort_by(|a, b| a.name.cmp(&b.name).then(a.params.len().cmp(&b.params.len())));
     docs
+}
+
+/// Closures compile to hidden functions named `anon$...`.
+pub(crate) fn is_closure(name: &str) -> bool {
+    name.starts_with("anon$")
 }
 
 /// Doc comment lines without `///` or `/** */`.

@@ -197,8 +197,9 @@ impl Session {
     /// Tools, helpers, prelude and user functions, sorted, once each.
     pub fn function_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.native_names.clone();
-        names.extend(self.prelude.iter_functions().map(|f| f.name.to_string()));
-        names.extend(self.functions.iter_functions().map(|f| f.name.to_string()));
+        names.extend(prelude::docs(&self.prelude).into_iter().map(|doc| doc.name));
+        let user = self.functions.iter_functions().filter(|f| !prelude::is_closure(f.name));
+        names.extend(user.map(|f| f.name.to_string()));
         names.sort();
         names.dedup();
         names

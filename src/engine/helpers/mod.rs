@@ -72,13 +72,13 @@ fn from_json_text(text: &str) -> Fallible<Dynamic> {
     parse_json(text).map_err(|e| thrown(format!("from_json: {e}")))
 }
 
-/// Call the predicate per row and keep the rows it accepts.
-fn keep_where(context: &NativeCallContext, rows: Array, predicate: &FnPtr) -> Fallible<Array> {
-    let mut kept = Array::with_capacity(rows.len());
+/// Call the predicate per row and keep (copies of) the rows it accepts.
+fn keep_where(context: &NativeCallContext, rows: &Array, predicate: &FnPtr) -> Fallible<Array> {
+    let mut kept = Array::new();
     for row in rows {
         let accepted = predicate.call_within_context::<Dynamic>(context, (row.clone(),))?;
         if accepted.as_bool().unwrap_or(false) {
-            kept.push(row);
+            kept.push(row.clone());
         }
     }
     Ok(kept)
@@ -102,33 +102,37 @@ pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>) {
 }
 
 fn register_rows(engine: &mut Engine) {
-    engine.register_fn("select", |rows: Array, columns: Array| rows::select(rows, &strings(columns)));
-    engine.register_fn("where", |context: NativeCallContext, rows: Array, predicate: FnPtr| {
+    engine.register_fn("select", |rows: &mut Array, columns: Array| {
+        rows::select(rows, &strings(columns))
+    });
+    engine.register_fn("where", |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
         keep_where(&context, rows, &predicate)
     });
     engine.register_fn("sort_by", |rows: Array, key: &str| rows::sort_by(rows, key, false));
     engine.register_fn("sort_by", |rows: Array, key: &str, descending: bool| {
         rows::sort_by(rows, key, descending)
     });
-    engine.register_fn("top", |rows: Array, n: INT, key: &str| rows::top(rows, n, key));
+    engine.register_fn("top", |rows: &mut Array, n: INT, key: &str| rows::top(rows, n, key));
     engine.register_fn("group_by", |rows: Array, key: &str| rows::group_by(rows, key));
-    engine.register_fn("count_by", |rows: Array, key: &str| rows::count_by(&rows, key));
-    engine.register_fn("pluck", |rows: Array, key: &str| rows::pluck(&rows, key));
-    engine.register_fn("sum", |values: Array| rows::sum(values.into_iter()));
-    engine.register_fn("sum", |rows: Array, key: &str| {
+    engine.register_fn("count_by", |rows: &mut Array, key: &str| rows::count_by(rows, key));
+    engine.register_fn("pluck", |rows: &mut Array, key: &str| rows::pluck(rows, key));
+    engine.register_fn("sum", |values: &mut Array| rows::sum(values.iter().cloned()));
+    engine.register_fn("sum", |rows: &mut Array, key: &str| {
         rows::sum(rows.iter().map(|row| rows::field(row, key)))
     });
-    engine.register_fn("columns", |rows: Array| -> Array {
-        text::columns(&rows, None).into_iter().map(Dynamic::from).collect()
+    engine.register_fn("columns", |rows: &mut Array| -> Array {
+        text::columns(rows, None).into_iter().map(Dynamic::from).collect()
     });
-    engine.register_fn("delta", |before: Array, after: Array, key: &str| {
-        delta::delta_rows(&before, after, key)
+    engine.register_fn("delta", |before: &mut Array, after: Array, key: &str| {
+        delta::delta_rows(before, after, key)
     });
-    engine.register_fn("delta", |before: Map, after: Map| delta::delta_maps(&before, &after));
-    engine.register_fn("drain", |row: Map| derived::drain(&row).map_or(Dynamic::UNIT, Dynamic::from));
-    engine.register_fn("liveness", |row: Map| {
+    engine.register_fn("delta", |before: &mut Map, after: Map| delta::delta_maps(before, &after));
+    engine.register_fn("drain", |row: &mut Map| {
+        derived::drain(row).map_or(Dynamic::UNIT, Dynamic::from)
+    });
+    engine.register_fn("liveness", |row: &mut Map| {
         let uptime = row.get("Uptime").and_then(rows::number).unwrap_or(0.0);
-        derived::liveness(&row, uptime).map_or(Dynamic::UNIT, Dynamic::from)
+        derived::liveness(row, uptime).map_or(Dynamic::UNIT, Dynamic::from)
     });
 }
 
@@ -145,9 +149,9 @@ fn register_formatting(engine: &mut Engine) {
     engine.register_fn("to_json", |value: Dynamic| to_json_text(&value, false));
     engine.register_fn("to_json", |value: Dynamic, pretty: bool| to_json_text(&value, pretty));
     engine.register_fn("from_json", |text: &str| from_json_text(text));
-    engine.register_fn("to_csv", |rows: Array| text::to_csv(&rows, None));
-    engine.register_fn("to_csv", |rows: Array, columns: Array| {
-        text::to_csv(&rows, Some(&strings(columns)))
+    engine.register_fn("to_csv", |rows: &mut Array| text::to_csv(rows, None));
+    engine.register_fn("to_csv", |rows: &mut Array, columns: Array| {
+        text::to_csv(rows, Some(&strings(columns)))
     });
 }
 
@@ -166,22 +170,22 @@ fn register_files(engine: &mut Engine) {
 
 fn register_trends(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
-    engine.register_fn("table", move |rows: Array| render::table(&rows, None, s.frontend.width()));
+    engine.register_fn("table", move |rows: &mut Array| render::table(rows, None, s.frontend.width()));
     let s = shared.clone();
-    engine.register_fn("table", move |rows: Array, columns: Array| {
-        render::table(&rows, Some(&strings(columns)), s.frontend.width())
+    engine.register_fn("table", move |rows: &mut Array, columns: Array| {
+        render::table(rows, Some(&strings(columns)), s.frontend.width())
     });
     let s = shared.clone();
-    engine.register_fn("plot", move |values: Array| {
-        render::plot(&series(&values, None), s.frontend.width(), PLOT_HEIGHT)
+    engine.register_fn("plot", move |values: &mut Array| {
+        render::plot(&series(values, None), s.frontend.width(), PLOT_HEIGHT)
     });
     let s = shared.clone();
-    engine.register_fn("plot", move |values: Array, field: &str| {
-        render::plot(&series(&values, Some(field)), s.frontend.width(), PLOT_HEIGHT)
+    engine.register_fn("plot", move |values: &mut Array, field: &str| {
+        render::plot(&series(values, Some(field)), s.frontend.width(), PLOT_HEIGHT)
     });
-    engine.register_fn("spark", |values: Array| render::sparkline(&series(&values, None)));
-    engine.register_fn("spark", |values: Array, field: &str| {
-        render::sparkline(&series(&values, Some(field)))
+    engine.register_fn("spark", |values: &mut Array| render::sparkline(&series(values, None)));
+    engine.register_fn("spark", |values: &mut Array, field: &str| {
+        render::sparkline(&series(values, Some(field)))
     });
 }
 

@@ -1,5 +1,7 @@
 //! Operations on rows (arrays of maps): pick columns, sort, group, count,
-//! sum. Arrays are taken by value and rows moved, never deep-copied.
+//! sum. Functions that return every row take the array by value and move
+//! the rows; those that return a part or a number only read it (Rhai
+//! passes a variable to a `&mut` first parameter without copying).
 
 use std::cmp::Ordering;
 
@@ -50,17 +52,19 @@ pub(crate) fn compare(a: &Dynamic, b: &Dynamic) -> Ordering {
     a.to_string().cmp(&b.to_string())
 }
 
-/// Only the named columns of every map row; other rows are kept as they are.
-pub(crate) fn select(rows: Array, columns: &[String]) -> Array {
-    rows.into_iter()
-        .map(|row| {
-            let row = row.flatten();
-            if !row.is_map() {
-                return row;
+/// Only the named columns of every map row (copied, the rows are only
+/// read); other rows are kept as they are.
+pub(crate) fn select(rows: &Array, columns: &[String]) -> Array {
+    rows.iter()
+        .map(|row| match row.as_map_ref() {
+            Ok(map) => {
+                let picked: Map = columns
+                    .iter()
+                    .filter_map(|c| map.get(c.as_str()).map(|v| (c.as_str().into(), v.clone())))
+                    .collect();
+                Dynamic::from_map(picked)
             }
-            let mut map = row.cast::<Map>();
-            map.retain(|key, _| columns.iter().any(|c| c.as_str() == key.as_str()));
-            Dynamic::from_map(map)
+            Err(_) => row.clone(),
         })
         .collect()
 }
@@ -80,11 +84,13 @@ pub(crate) fn sort_by(mut rows: Array, key: &str, descending: bool) -> Array {
     keyed.into_iter().map(|(_, row)| row).collect()
 }
 
-/// The `n` rows with the largest `key`, largest first.
-pub(crate) fn top(rows: Array, n: INT, key: &str) -> Array {
-    let mut sorted = sort_by(rows, key, true);
-    sorted.truncate(n.max(0) as usize);
-    sorted
+/// The `n` rows with the largest `key`, largest first; only those are copied.
+pub(crate) fn top(rows: &Array, n: INT, key: &str) -> Array {
+    let mut keyed: Vec<(Dynamic, usize)> =
+        rows.iter().enumerate().map(|(index, row)| (field(row, key), index)).collect();
+    keyed.sort_by(|(a, _), (b, _)| compare(b, a));
+    keyed.truncate(n.max(0) as usize);
+    keyed.into_iter().map(|(_, index)| rows[index].clone()).collect()
 }
 
 /// The text a field's value is grouped under: strings as they are.
@@ -182,13 +188,13 @@ mod tests {
 
     #[test]
     fn top_takes_the_largest() {
-        assert_eq!(names(&top(rows(), 2, "MessagesMailbox")), ["b", "d"]);
-        assert!(top(rows(), -1, "MessagesMailbox").is_empty());
+        assert_eq!(names(&top(&rows(), 2, "MessagesMailbox")), ["b", "d"]);
+        assert!(top(&rows(), -1, "MessagesMailbox").is_empty());
     }
 
     #[test]
     fn select_keeps_only_named_columns() {
-        let picked = select(rows(), &["Name".to_string()]);
+        let picked = select(&rows(), &["Name".to_string()]);
         let first = picked[0].as_map_ref().map(|m| m.len()).unwrap_or(0);
         assert_eq!(first, 1);
         assert_eq!(field(&picked[1], "Name").to_string(), "b");
