@@ -8,7 +8,31 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use ergosh::sim::{ClockMode, SimControl, SimOptions, Simulator};
 use serde_json::{json, Value};
+
+/// A simulator with its address and control handle.
+pub fn start(options: SimOptions) -> (Simulator, SocketAddr, SimControl) {
+    let simulator = Simulator::start(options).expect("simulator starts");
+    let address = simulator.address();
+    let control = simulator.control();
+    (simulator, address, control)
+}
+
+/// A test cluster on a manual clock.
+pub fn manual() -> (Simulator, SocketAddr, SimControl) {
+    start(SimOptions::test())
+}
+
+/// A test cluster on a real clock running `speed` times faster.
+pub fn fast(speed: f64) -> (Simulator, SocketAddr, SimControl) {
+    start(SimOptions { clock: ClockMode::Real { speed }, ..SimOptions::test() })
+}
+
+/// A `ping` request body.
+pub fn ping(id: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "ping"})
+}
 
 /// One HTTP answer.
 #[derive(Debug)]

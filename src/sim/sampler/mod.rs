@@ -5,12 +5,13 @@
 
 mod args;
 mod report;
+mod tick;
 
 use std::collections::VecDeque;
 
 use serde_json::{json, Map, Value};
 
-use super::{schema, wire};
+use super::schema;
 use super::world::{ToolReply, World};
 use args::Args;
 
@@ -320,82 +321,6 @@ impl Samplers {
     }
 }
 
-impl Sampler {
-    fn status(&self) -> &'static str {
-        self.finished.map(|(_, status)| status).unwrap_or("running")
-    }
-
-    fn due(&self) -> Option<(u64, Due)> {
-        if self.finished.is_some() {
-            return None;
-        }
-        let deadline = self.deadline_ms.unwrap_or(u64::MAX);
-        match &self.kind {
-            Kind::Active(active) if active.next_due_ms < deadline => {
-                Some((active.next_due_ms, Due::Tick))
-            }
-            _ => self.deadline_ms.map(|at| (at, Due::Deadline)),
-        }
-    }
-
-    fn tick(&mut self, world: &mut World, at: u64) {
-        let Kind::Active(active) = &mut self.kind else { return };
-        active.next_due_ms = at + active.interval_ms;
-        let reply = world.call(&self.node, &active.tool, &active.arguments);
-        match reply_text(reply) {
-            Ok(text) => {
-                active.errors_in_row = 0;
-                active.successes += 1;
-                let done = active.count > 0 && active.successes >= active.count;
-                self.push(at, json!({"content": [{"type": "text", "text": text}]}));
-                if done {
-                    self.finished = Some((at, "completed"));
-                }
-            }
-            Err(_) => {
-                active.errors_in_row += 1;
-                if active.max_errors > 0 && active.errors_in_row >= active.max_errors {
-                    self.finished = Some((at, "failed"));
-                }
-            }
-        }
-    }
-
-    fn poll(&mut self, world: &World, at: u64, wall_base_ms: u64) {
-        let Kind::Passive(passive) = &mut self.kind else { return };
-        let mut entries = Vec::new();
-        if !passive.levels.is_empty() {
-            for (sequence, line) in world.logs_since(&self.node, passive.log_cursor) {
-                passive.log_cursor = passive.log_cursor.max(sequence);
-                let level_wanted = passive.levels.contains(&line.level);
-                let source_wanted = passive.source.is_empty() || passive.source == line.kind;
-                if level_wanted && source_wanted {
-                    entries.push((line.time_ms, report::log_entry(&line, wall_base_ms)));
-                }
-            }
-        }
-        if let Some((name, owner)) = &passive.event {
-            // The world hands publications over already shaped as the
-            // node stores them: `{"event": "'name'@'node'", "message": ...}`.
-            for (sequence, data) in world.publications_since(owner, name, passive.event_cursor) {
-                passive.event_cursor = passive.event_cursor.max(sequence);
-                entries.push((at, data));
-            }
-        }
-        for (time, data) in entries {
-            self.push(time.min(at), data);
-        }
-    }
-
-    fn push(&mut self, at: u64, data: Value) {
-        if self.buffer.len() >= self.capacity {
-            self.buffer.pop_front();
-        }
-        self.buffer.push_back(Entry { sequence: self.next_sequence, at_ms: at, data });
-        self.next_sequence += 1;
-    }
-}
-
 /// `buffer_size`, `duration_sec` and `linger_sec` with their defaults.
 fn common(args: &Args) -> Result<(i64, i64, i64), String> {
     let buffer = match args.int("buffer_size", DEFAULT_BUFFER)? {
@@ -424,15 +349,4 @@ fn check_event(world: &mut World, owner: &str, name: &str) -> Result<(), String>
 
 fn last_sequence(sequences: impl Iterator<Item = u64>) -> u64 {
     sequences.max().unwrap_or(0)
-}
-
-/// The text a tool answered, as a sampler stores it.
-fn reply_text(reply: ToolReply) -> Result<String, String> {
-    match reply {
-        ToolReply::Json(value) => Ok(wire::pretty(&value)),
-        ToolReply::Text(text) => Ok(text),
-        ToolReply::Rendered(text) => Ok(text.as_str().to_string()),
-        ToolReply::Error(message) => Err(message),
-        ToolReply::Hold { then, .. } => reply_text(*then),
-    }
 }
