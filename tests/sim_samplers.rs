@@ -195,3 +195,34 @@ fn samplers_tick_on_their_own_with_a_real_clock() {
     assert!(taken >= 5.0 && taken <= most, "one sample a sim second: {taken} of at most {most}");
 }
 
+
+#[test]
+fn a_sampler_gives_up_after_max_errors_in_a_row() {
+    let (_sim, address, control) = manual();
+    let failing = json!({"tool": "process_info", "arguments": {"pid": "<00000000.0.99999>"}, "interval_ms": 100});
+    let patient = start_sampler(address, failing.clone());
+    let mut strict = failing;
+    strict["max_errors"] = json!(3);
+    let strict = start_sampler(address, strict);
+    control.advance(Duration::from_secs(1));
+
+    let answer = read(address, &strict, 0);
+    assert_eq!(answer["completed"], true);
+    assert!(sequences(&answer).is_empty(), "failures are not samples");
+    let answer = read(address, &patient, 0);
+    assert_eq!(answer["completed"], false, "max_errors 0 keeps trying");
+    let statuses: Vec<String> = control.samplers().into_iter().map(|(_, _, status)| status).collect();
+    assert_eq!(statuses, ["running", "failed"]);
+}
+
+#[test]
+fn a_zero_duration_runs_until_stopped() {
+    let (_sim, address, control) = manual();
+    let id = start_sampler(address, json!({"tool": "node_info", "interval_ms": 60000, "duration_sec": 0}));
+    control.advance(Duration::from_secs(7200));
+    let answer = read(address, &id, 0);
+    assert_eq!(answer["completed"], false);
+    assert_eq!(sequences(&answer).len(), 121);
+    let rows = json_text(&call(address, "sample_list", json!({})));
+    assert_eq!(rows[0]["remaining"], "unlimited");
+}
