@@ -80,13 +80,24 @@ fn load(folder: &Path) -> Vec<Exchange> {
 }
 
 fn load_one(folder: &Path, name: &str) -> Exchange {
-    let record: Value = serde_json::from_str(&fs::read_to_string(folder.join(format!("{name}.json"))).unwrap()).unwrap();
+    let record: Value =
+        serde_json::from_str(&fs::read_to_string(folder.join(format!("{name}.json"))).unwrap())
+            .unwrap();
     let request = &record["request"];
     let url = request["url"].as_str().unwrap_or("/mcp");
-    let path = url.splitn(4, '/').nth(3).map(|rest| format!("/{rest}")).unwrap_or_else(|| "/mcp".into());
+    let path = url
+        .splitn(4, '/')
+        .nth(3)
+        .map(|rest| format!("/{rest}"))
+        .unwrap_or_else(|| "/mcp".into());
     let headers = request["headers"]
         .as_object()
-        .map(|headers| headers.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|headers| {
+            headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     let raw = folder.join("raw");
     let raw_request = fs::read(raw.join(format!("{name}.req"))).unwrap_or_default();
@@ -109,8 +120,13 @@ fn load_one(folder: &Path, name: &str) -> Exchange {
 /// Seconds of the day of the `Date` header.
 fn date_seconds(headers: &str) -> Option<u64> {
     let line = headers.lines().find(|line| line.starts_with("Date:"))?;
-    let time = line.split_whitespace().find(|word| word.matches(':').count() == 2)?;
-    let parts: Vec<u64> = time.split(':').filter_map(|part| part.parse().ok()).collect();
+    let time = line
+        .split_whitespace()
+        .find(|word| word.matches(':').count() == 2)?;
+    let parts: Vec<u64> = time
+        .split(':')
+        .filter_map(|part| part.parse().ok())
+        .collect();
     Some(parts[0] * 3600 + parts[1] * 60 + parts[2])
 }
 
@@ -156,51 +172,87 @@ fn tool_json(address: SocketAddr, tool: &str, arguments: Value) -> Value {
 }
 
 fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange]) -> Names {
-    let mut names = Names { map: HashMap::new() };
+    let mut names = Names {
+        map: HashMap::new(),
+    };
     let nodes = control.node_names();
     names.learn("demo@localhost", &nodes[0]);
     names.learn("backend@localhost", &nodes[1]);
 
     let processes = tool_json(address, "process_list", json!({"limit": -1}));
     let rows: Vec<Value> = processes.as_array().cloned().unwrap_or_default();
-    let named: Vec<&Value> = rows.iter().filter(|row| row["Name"].as_str().is_some_and(|name| !name.is_empty())).collect();
+    let named: Vec<&Value> = rows
+        .iter()
+        .filter(|row| row["Name"].as_str().is_some_and(|name| !name.is_empty()))
+        .collect();
     let pid_of = |row: &Value| row["PID"].as_str().unwrap_or_default().to_string();
     let name_of = |row: &Value| row["Name"].as_str().unwrap_or_default().to_string();
-    let children = |row: &Value| rows.iter().filter(|other| other["Parent"] == row["PID"]).count();
+    let children = |row: &Value| {
+        rows.iter()
+            .filter(|other| other["Parent"] == row["PID"])
+            .count()
+    };
 
     let mut by_mailbox = named.clone();
     by_mailbox.sort_by_key(|row| std::cmp::Reverse(row["MessagesMailbox"].as_i64().unwrap_or(0)));
     let mut parents = named.clone();
     parents.sort_by_key(|row| std::cmp::Reverse(children(row)));
-    let leaves: Vec<&Value> = named.iter().copied().filter(|row| children(row) == 0).collect();
-    let waiting = named.iter().copied().find(|row| row["State"] == "wait response");
+    let leaves: Vec<&Value> = named
+        .iter()
+        .copied()
+        .filter(|row| children(row) == 0)
+        .collect();
+    let waiting = named
+        .iter()
+        .copied()
+        .find(|row| row["State"] == "wait response");
 
-    let inspectable = leaves.iter().copied().find(|row| {
-        tool_json(address, "process_inspect", json!({"pid": pid_of(row)})).is_object()
-    });
+    let inspectable = leaves
+        .iter()
+        .copied()
+        .find(|row| tool_json(address, "process_inspect", json!({"pid": pid_of(row)})).is_object());
     let mut roles: Vec<(&str, Option<&Value>)> = vec![
         ("slow_worker", by_mailbox.first().copied()),
         ("caller", waiting.or(leaves.get(1).copied())),
         ("payments_sup", parents.first().copied()),
-        ("leaky_spawner", parents.get(1).copied().or(parents.first().copied())),
+        (
+            "leaky_spawner",
+            parents.get(1).copied().or(parents.first().copied()),
+        ),
         ("cache", inspectable.or(leaves.first().copied())),
         ("noisy", leaves.get(2).copied().or(leaves.first().copied())),
-        ("order_desk", leaves.get(3).copied().or(leaves.first().copied())),
-        ("throwaway_factory", leaves.get(3).copied().or(leaves.first().copied())),
+        (
+            "order_desk",
+            leaves.get(3).copied().or(leaves.first().copied()),
+        ),
+        (
+            "throwaway_factory",
+            leaves.get(3).copied().or(leaves.first().copied()),
+        ),
     ];
 
     // A process with meta processes stands for `mcp_web`; its aliases
     // for the recorded ones.
     let with_metas = named.iter().copied().find(|row| {
         let info = tool_json(address, "process_info", json!({"pid": pid_of(row)}));
-        info["Metas"].as_array().is_some_and(|metas| !metas.is_empty())
+        info["Metas"]
+            .as_array()
+            .is_some_and(|metas| !metas.is_empty())
     });
     roles.push(("mcp_web", with_metas.or(leaves.first().copied())));
     if let Some(row) = with_metas {
         let info = tool_json(address, "process_info", json!({"pid": pid_of(row)}));
-        let metas: Vec<String> = info["Metas"].as_array().unwrap().iter().filter_map(|m| m.as_str().map(str::to_string)).collect();
+        let metas: Vec<String> = info["Metas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect();
         names.learn("Alias#<9F35C982.195416.25526.0>", &metas[0]);
-        names.learn("Alias#<9F35C982.195417.25526.0>", metas.get(1).unwrap_or(&metas[0]));
+        names.learn(
+            "Alias#<9F35C982.195417.25526.0>",
+            metas.get(1).unwrap_or(&metas[0]),
+        );
     }
     for (role, row) in roles {
         // The simulator may well use the recorded name itself.
@@ -211,15 +263,29 @@ fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange]) -
             names.learn(role, &name_of(row));
         }
     }
-    names.learn("payment", &name_of(parents.first().copied().unwrap_or(&json!({"Name": "x"}))));
+    names.learn(
+        "payment",
+        &name_of(parents.first().copied().unwrap_or(&json!({"Name": "x"}))),
+    );
     if !named.iter().any(|row| row["Name"] == "blackhole") {
         names.learn("blackhole", "no_process_has_this_name");
     }
 
     // Recorded PIDs: those the recorded lookups answered for a name.
-    for exchange in exchanges.iter().filter(|e| tool_of(e).as_deref() == Some("process_lookup")) {
-        let Some(name) = exchange.body.as_ref().and_then(|b| b["params"]["arguments"]["name"].as_str()) else { continue };
-        let Some(pid) = exchange.response["result"]["content"][0]["text"].as_str() else { continue };
+    for exchange in exchanges
+        .iter()
+        .filter(|e| tool_of(e).as_deref() == Some("process_lookup"))
+    {
+        let Some(name) = exchange
+            .body
+            .as_ref()
+            .and_then(|b| b["params"]["arguments"]["name"].as_str())
+        else {
+            continue;
+        };
+        let Some(pid) = exchange.response["result"]["content"][0]["text"].as_str() else {
+            continue;
+        };
         if let Some(simulated) = names.map.get(name).cloned() {
             if let Some(row) = named.iter().find(|row| row["Name"] == simulated.as_str()) {
                 names.learn(pid, &pid_of(row));
@@ -230,8 +296,16 @@ fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange]) -
     let events = tool_json(address, "event_list", json!({"sort_by": "published"}));
     if let Some(event) = events.as_array().and_then(|events| events.first()) {
         let full = event["Event"].as_str().unwrap_or_default();
-        let short = full.rsplit(':').next().unwrap_or(full).trim_end_matches('>');
-        if !events.as_array().unwrap().iter().any(|event| event["Event"].as_str().is_some_and(|e| e.ends_with(":orders>") || e == "orders")) {
+        let short = full
+            .rsplit(':')
+            .next()
+            .unwrap_or(full)
+            .trim_end_matches('>');
+        if !events.as_array().unwrap().iter().any(|event| {
+            event["Event"]
+                .as_str()
+                .is_some_and(|e| e.ends_with(":orders>") || e == "orders")
+        }) {
             names.learn("orders", short);
             names.learn("order_feed", event["Producer"].as_str().unwrap_or_default());
         }
@@ -251,7 +325,14 @@ fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange]) -
         }
     }
     let types = tool_json(address, "message_types", json!({}));
-    let types: Vec<String> = types.as_array().map(|t| t.iter().filter_map(|t| t.as_str().map(short_type)).collect()).unwrap_or_default();
+    let types: Vec<String> = types
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t.as_str().map(short_type))
+                .collect()
+        })
+        .unwrap_or_default();
     let fields = |name: &str| {
         let info = tool_json(address, "message_type_info", json!({"type_name": name}));
         info["fields"].as_array().map_or(0, Vec::len)
@@ -262,7 +343,11 @@ fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange]) -
         }
     }
     if !types.iter().any(|t| t == "SpawnThrowaway") {
-        if let Some(spawn) = types.iter().find(|t| t.to_lowercase().contains("spawn")).or(types.first()) {
+        if let Some(spawn) = types
+            .iter()
+            .find(|t| t.to_lowercase().contains("spawn"))
+            .or(types.first())
+        {
             names.learn("SpawnThrowaway", spawn);
         }
     }
@@ -292,7 +377,11 @@ impl Kinds {
 
     fn is_optional(&self, place: &str, key: &str) -> bool {
         let objects = self.objects.get(place).copied().unwrap_or(0);
-        let present = self.keys.get(&format!("{place}.{key}")).copied().unwrap_or(0);
+        let present = self
+            .keys
+            .get(&format!("{place}.{key}"))
+            .copied()
+            .unwrap_or(0);
         present < objects
     }
 }
@@ -311,7 +400,11 @@ fn kind(value: &Value) -> &'static str {
 
 fn collect_kinds(tool: &str, path: &str, value: &Value, kinds: &mut Kinds) {
     let place = format!("{tool}:{path}");
-    kinds.kinds.entry(place.clone()).or_default().insert(kind(value));
+    kinds
+        .kinds
+        .entry(place.clone())
+        .or_default()
+        .insert(kind(value));
     if let Value::Object(map) = value {
         *kinds.objects.entry(place.clone()).or_default() += 1;
         for key in map.keys() {
@@ -319,10 +412,12 @@ fn collect_kinds(tool: &str, path: &str, value: &Value, kinds: &mut Kinds) {
         }
     }
     match value {
-        Value::Array(items) => items.iter().for_each(|item| collect_kinds(tool, &format!("{path}[]"), item, kinds)),
-        Value::Object(map) if !is_data_map(tool, path) => {
-            map.iter().for_each(|(key, item)| collect_kinds(tool, &format!("{path}.{key}"), item, kinds))
-        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_kinds(tool, &format!("{path}[]"), item, kinds)),
+        Value::Object(map) if !is_data_map(tool, path) => map
+            .iter()
+            .for_each(|(key, item)| collect_kinds(tool, &format!("{path}.{key}"), item, kinds)),
         _ => {}
     }
 }
@@ -330,19 +425,31 @@ fn collect_kinds(tool: &str, path: &str, value: &Value, kinds: &mut Kinds) {
 /// Places whose keys are data (names of variables, inspect items, message
 /// fields), not part of the schema.
 fn is_data_map(tool: &str, path: &str) -> bool {
-    let whole_answer = matches!(tool, "node_env" | "process_inspect" | "meta_inspect" | "call_process");
+    let whole_answer = matches!(
+        tool,
+        "node_env" | "process_inspect" | "meta_inspect" | "call_process"
+    );
     (whole_answer && path.is_empty())
         || path.ends_with(".Env")
         || path.ends_with(".message")
         || path.ends_with(".MailboxQueues")
 }
 
-fn compare(tool: &str, path: &str, recorded: &Value, actual: &Value, kinds: &Kinds, problems: &mut Vec<String>) {
+fn compare(
+    tool: &str,
+    path: &str,
+    recorded: &Value,
+    actual: &Value,
+    kinds: &Kinds,
+    problems: &mut Vec<String>,
+) {
     let (recorded_kind, actual_kind) = (kind(recorded), kind(actual));
     if recorded_kind != actual_kind {
         let seen = kinds.get(&format!("{tool}:{path}"));
         if !seen.is_some_and(|seen| seen.contains(actual_kind)) {
-            problems.push(format!("{path}: recorded {recorded_kind}, simulated {actual_kind}"));
+            problems.push(format!(
+                "{path}: recorded {recorded_kind}, simulated {actual_kind}"
+            ));
         }
         return;
     }
@@ -350,7 +457,9 @@ fn compare(tool: &str, path: &str, recorded: &Value, actual: &Value, kinds: &Kin
         (Value::Object(recorded), Value::Object(actual)) if !is_data_map(tool, path) => {
             for (key, item) in recorded {
                 match actual.get(key) {
-                    Some(other) => compare(tool, &format!("{path}.{key}"), item, other, kinds, problems),
+                    Some(other) => {
+                        compare(tool, &format!("{path}.{key}"), item, other, kinds, problems)
+                    }
                     None if kinds.is_optional(&format!("{tool}:{path}"), key) => {}
                     None => problems.push(format!("{path}: key `{key}` missing")),
                 }
@@ -371,12 +480,28 @@ fn compare(tool: &str, path: &str, recorded: &Value, actual: &Value, kinds: &Kin
 }
 
 /// A tool's text: JSON compared as JSON, plain text must stay plain.
-fn compare_text(tool: &str, recorded: &str, actual: &str, kinds: &Kinds, problems: &mut Vec<String>) {
-    let structured = |text: &str| serde_json::from_str::<Value>(text).ok().filter(|v| v.is_object() || v.is_array() || v.is_null());
+fn compare_text(
+    tool: &str,
+    recorded: &str,
+    actual: &str,
+    kinds: &Kinds,
+    problems: &mut Vec<String>,
+) {
+    let structured = |text: &str| {
+        serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|v| v.is_object() || v.is_array() || v.is_null())
+    };
     match (structured(recorded), structured(actual)) {
         (Some(recorded), Some(actual)) => compare(tool, "", &recorded, &actual, kinds, problems),
-        (Some(_), None) => problems.push(format!("text: recorded JSON, simulated plain text {:?}", clip(actual))),
-        (None, Some(_)) => problems.push(format!("text: recorded plain text, simulated JSON {:?}", clip(actual))),
+        (Some(_), None) => problems.push(format!(
+            "text: recorded JSON, simulated plain text {:?}",
+            clip(actual)
+        )),
+        (None, Some(_)) => problems.push(format!(
+            "text: recorded plain text, simulated JSON {:?}",
+            clip(actual)
+        )),
         (None, None) => {}
     }
 }
@@ -388,8 +513,12 @@ fn clip(text: &str) -> String {
 fn tool_kinds(exchanges: &[Exchange]) -> Kinds {
     let mut kinds = Kinds::default();
     for exchange in exchanges {
-        let Some(tool) = tool_of(exchange) else { continue };
-        let Some(text) = exchange.response["result"]["content"][0]["text"].as_str() else { continue };
+        let Some(tool) = tool_of(exchange) else {
+            continue;
+        };
+        let Some(text) = exchange.response["result"]["content"][0]["text"].as_str() else {
+            continue;
+        };
         if let Ok(value) = serde_json::from_str::<Value>(text) {
             collect_kinds(&tool, "", &value, &mut kinds);
         }
@@ -400,12 +529,19 @@ fn tool_kinds(exchanges: &[Exchange]) -> Kinds {
 fn check(exchange: &Exchange, reply: &Reply, kinds: &Kinds) -> Vec<String> {
     let mut problems = Vec::new();
     if reply.status != exchange.status {
-        problems.push(format!("HTTP {} instead of {}", reply.status, exchange.status));
+        problems.push(format!(
+            "HTTP {} instead of {}",
+            reply.status, exchange.status
+        ));
         return problems;
     }
     if !exchange.response.is_object() {
         if reply.text() != exchange.response_text {
-            problems.push(format!("body {:?} instead of {:?}", reply.text(), exchange.response_text));
+            problems.push(format!(
+                "body {:?} instead of {:?}",
+                reply.text(),
+                exchange.response_text
+            ));
         }
         return problems;
     }
@@ -424,11 +560,20 @@ fn check(exchange: &Exchange, reply: &Reply, kinds: &Kinds) -> Vec<String> {
         (None, Some(simulated)) => problems.push(format!("error {simulated} instead of a result")),
         (None, None) => {
             let tool = tool_of(exchange).unwrap_or_default();
-            if recorded["result"].get("isError").is_none() && actual["result"].get("isError").is_some() {
+            if recorded["result"].get("isError").is_none()
+                && actual["result"].get("isError").is_some()
+            {
                 problems.push("isError set".to_string());
             }
             if exchange.name != "004_tools_list" && exchange.name != "953_tools_list_cursor" {
-                compare(&tool, "result", &recorded["result"], &actual["result"], kinds, &mut problems);
+                compare(
+                    &tool,
+                    "result",
+                    &recorded["result"],
+                    &actual["result"],
+                    kinds,
+                    &mut problems,
+                );
             }
         }
     }
@@ -452,18 +597,32 @@ fn replay(address: SocketAddr, exchange: &Exchange, names: &Names) -> Reply {
         }
         _ => exchange.raw_request.clone(),
     };
-    send(address, &exchange.method, &exchange.path, &headers, &body).unwrap_or_else(|error| panic!("{}: {error}", exchange.name))
+    send(address, &exchange.method, &exchange.path, &headers, &body)
+        .unwrap_or_else(|error| panic!("{}: {error}", exchange.name))
 }
 
 /// Learns names the simulator answered during the replay.
 fn learn_from(exchange: &Exchange, reply: &Reply, names: &mut Names) {
-    let Some(tool) = tool_of(exchange) else { return };
-    let Ok(actual) = serde_json::from_slice::<Value>(&reply.body) else { return };
-    let text = |answer: &Value| answer["result"]["content"][0]["text"].as_str().and_then(|text| serde_json::from_str::<Value>(text).ok());
-    let (Some(recorded), Some(simulated)) = (text(&exchange.response), text(&actual)) else { return };
+    let Some(tool) = tool_of(exchange) else {
+        return;
+    };
+    let Ok(actual) = serde_json::from_slice::<Value>(&reply.body) else {
+        return;
+    };
+    let text = |answer: &Value| {
+        answer["result"]["content"][0]["text"]
+            .as_str()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+    };
+    let (Some(recorded), Some(simulated)) = (text(&exchange.response), text(&actual)) else {
+        return;
+    };
     match tool.as_str() {
         "sample_start" | "sample_listen" => {
-            if let (Some(old), Some(new)) = (recorded["sampler_id"].as_str(), simulated["sampler_id"].as_str()) {
+            if let (Some(old), Some(new)) = (
+                recorded["sampler_id"].as_str(),
+                simulated["sampler_id"].as_str(),
+            ) {
                 names.learn(old, new);
             }
         }
@@ -486,8 +645,17 @@ fn every_recorded_exchange_has_the_recorded_structure() {
     let exchanges = load(&folder);
     let kinds = tool_kinds(&exchanges);
 
-    let main = Simulator::start(SimOptions { legacy: true, ..SimOptions::test() }).unwrap();
-    let secured = Simulator::start(SimOptions { token: Some("secret".into()), legacy: true, ..SimOptions::test() }).unwrap();
+    let main = Simulator::start(SimOptions {
+        legacy: true,
+        ..SimOptions::test()
+    })
+    .unwrap();
+    let secured = Simulator::start(SimOptions {
+        token: Some("secret".into()),
+        legacy: true,
+        ..SimOptions::test()
+    })
+    .unwrap();
     let (control, secured_control) = (main.control(), secured.control());
     let mut names = discover(main.address(), &control, &exchanges);
 
@@ -496,7 +664,11 @@ fn every_recorded_exchange_has_the_recorded_structure() {
     let mut last_seconds = None;
     for exchange in &exchanges {
         let token_run = exchange.name.starts_with('9') && exchange.name.as_str() < "951";
-        let (address, control) = if token_run { (secured.address(), &secured_control) } else { (main.address(), &control) };
+        let (address, control) = if token_run {
+            (secured.address(), &secured_control)
+        } else {
+            (main.address(), &control)
+        };
         if let (Some(previous), Some(now)) = (last_seconds, exchange.seconds) {
             if now > previous && !token_run {
                 control.advance(Duration::from_secs(now - previous));
@@ -517,38 +689,76 @@ fn every_recorded_exchange_has_the_recorded_structure() {
     }
 
     let recorded_calls = exchanges.iter().filter(|e| tool_of(e).is_some()).count();
-    println!("{} exchanges replayed, {recorded_calls} tool calls, {} tools", exchanges.len(), covered_tools.len());
-    let report: Vec<String> = failures.iter().map(|(name, problems)| format!("{name}:\n    {}", problems.join("\n    "))).collect();
-    assert!(failures.is_empty(), "{} exchanges differ:\n{}", failures.len(), report.join("\n"));
+    println!(
+        "{} exchanges replayed, {recorded_calls} tool calls, {} tools",
+        exchanges.len(),
+        covered_tools.len()
+    );
+    let report: Vec<String> = failures
+        .iter()
+        .map(|(name, problems)| format!("{name}:\n    {}", problems.join("\n    ")))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} exchanges differ:\n{}",
+        failures.len(),
+        report.join("\n")
+    );
 }
 
 #[test]
 fn the_tool_list_matches_the_recorded_one_in_all_but_words() {
     let Some(folder) = recordings() else { return };
-    let record: Value = serde_json::from_str(&fs::read_to_string(folder.join("004_tools_list.json")).unwrap()).unwrap();
-    let recorded = record["response"]["body"]["result"]["tools"].as_array().unwrap().clone();
+    let record: Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("004_tools_list.json")).unwrap())
+            .unwrap();
+    let recorded = record["response"]["body"]["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .clone();
     let simulator = Simulator::start(SimOptions::test()).unwrap();
     let answer = sim_support::rpc(simulator.address(), 1, "tools/list", json!({}));
     let simulated = answer["result"]["tools"].as_array().unwrap().clone();
 
-    let names = |tools: &[Value]| tools.iter().map(|tool| tool["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let names = |tools: &[Value]| {
+        tools
+            .iter()
+            .map(|tool| tool["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(&simulated), names(&recorded));
     for (mine, theirs) in simulated.iter().zip(&recorded) {
         let name = theirs["name"].as_str().unwrap();
-        assert_ne!(mine["description"], theirs["description"], "{name}: description copied");
+        assert_ne!(
+            mine["description"], theirs["description"],
+            "{name}: description copied"
+        );
         let (mine, theirs) = (&mine["inputSchema"], &theirs["inputSchema"]);
         assert_eq!(mine["type"], theirs["type"], "{name}");
         assert_eq!(mine["required"], theirs["required"], "{name}: required");
-        assert_eq!(mine["additionalProperties"], theirs["additionalProperties"], "{name}: additionalProperties");
-        let (my_properties, their_properties) = (mine["properties"].as_object().unwrap(), theirs["properties"].as_object().unwrap());
+        assert_eq!(
+            mine["additionalProperties"], theirs["additionalProperties"],
+            "{name}: additionalProperties"
+        );
+        let (my_properties, their_properties) = (
+            mine["properties"].as_object().unwrap(),
+            theirs["properties"].as_object().unwrap(),
+        );
         let keys = |map: &serde_json::Map<String, Value>| map.keys().cloned().collect::<Vec<_>>();
-        assert_eq!(keys(my_properties), keys(their_properties), "{name}: parameters");
+        assert_eq!(
+            keys(my_properties),
+            keys(their_properties),
+            "{name}: parameters"
+        );
         for (parameter, theirs) in their_properties {
             let mine = &my_properties[parameter];
             for field in ["type", "enum", "items"] {
                 assert_eq!(mine[field], theirs[field], "{name}.{parameter}: {field}");
             }
-            assert_ne!(mine["description"], theirs["description"], "{name}.{parameter}: description copied");
+            assert_ne!(
+                mine["description"], theirs["description"],
+                "{name}.{parameter}: description copied"
+            );
         }
     }
 }
@@ -558,11 +768,38 @@ fn the_comparison_notices_missing_keys_and_other_kinds() {
     let kinds = Kinds::default();
     let recorded = json!({"PID": "<a>", "Children": [{"Name": "x", "Uptime": 3}]});
     let mut problems = Vec::new();
-    compare("process_info", "", &recorded, &json!({"PID": "<b>", "Children": [{"Name": "y", "Uptime": 4}], "Extra": 1}), &kinds, &mut problems);
+    compare(
+        "process_info",
+        "",
+        &recorded,
+        &json!({"PID": "<b>", "Children": [{"Name": "y", "Uptime": 4}], "Extra": 1}),
+        &kinds,
+        &mut problems,
+    );
     assert!(problems.is_empty(), "{problems:?}");
-    compare("process_info", "", &recorded, &json!({"PID": 7, "Children": [{"Uptime": 4}]}), &kinds, &mut problems);
-    assert_eq!(problems, [".PID: recorded string, simulated number", ".Children[]: key `Name` missing"]);
+    compare(
+        "process_info",
+        "",
+        &recorded,
+        &json!({"PID": 7, "Children": [{"Uptime": 4}]}),
+        &kinds,
+        &mut problems,
+    );
+    assert_eq!(
+        problems,
+        [
+            ".PID: recorded string, simulated number",
+            ".Children[]: key `Name` missing"
+        ]
+    );
     let mut problems = Vec::new();
-    compare("process_info", "", &recorded, &json!({"PID": "<b>", "Children": null}), &kinds, &mut problems);
+    compare(
+        "process_info",
+        "",
+        &recorded,
+        &json!({"PID": "<b>", "Children": null}),
+        &kinds,
+        &mut problems,
+    );
     assert_eq!(problems, [".Children: recorded array, simulated null"]);
 }

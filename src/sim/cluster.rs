@@ -144,12 +144,17 @@ impl Cluster {
         tool: &str,
         arguments: Option<Map<String, Value>>,
     ) -> Result<ToolText, Failure> {
-        let target = target_node(arguments.as_ref()).unwrap_or(&self.entry).to_string();
+        let target = target_node(arguments.as_ref())
+            .unwrap_or(&self.entry)
+            .to_string();
         if target == self.entry {
             return self
                 .run(&target, tool, arguments)
                 .await
-                .map_err(|message| Failure { code: INVALID_PARAMS, message });
+                .map_err(|message| Failure {
+                    code: INVALID_PARAMS,
+                    message,
+                });
         }
         if !self.names.contains(&target) {
             return Err(remote_failure(&target, "no route"));
@@ -169,7 +174,10 @@ impl Cluster {
             cluster.run(&node, &tool, arguments).await
         });
         match tokio::time::timeout(self.clock.real_duration(seconds as f64), remote).await {
-            Ok(Ok(answer)) => answer.map_err(|message| Failure { code: INTERNAL_ERROR, message }),
+            Ok(Ok(answer)) => answer.map_err(|message| Failure {
+                code: INTERNAL_ERROR,
+                message,
+            }),
             Ok(Err(_)) => Err(remote_failure(&target, "remote worker failed")),
             Err(_) => Err(remote_failure(&target, "timed out")),
         }
@@ -306,5 +314,7 @@ fn remote_failure(node: &str, reason: &str) -> Failure {
 }
 
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

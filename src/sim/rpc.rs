@@ -13,7 +13,8 @@ use crate::protocol::{
     ToolSpec, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, PROTOCOL_VERSION,
 };
 
-const INSTRUCTIONS: &str = "Simulated Ergo Framework node (ergosh). List the tools with tools/list; \
+const INSTRUCTIONS: &str =
+    "Simulated Ergo Framework node (ergosh). List the tools with tools/list; \
      every tool takes `node` to run on another node of the cluster.";
 
 /// A parsed request, as far as the server needs to know it.
@@ -46,7 +47,10 @@ pub enum Answer {
 
 impl Answer {
     fn error(code: i64, message: impl Into<String>) -> Answer {
-        Answer::Error(Failure { code, message: message.into() })
+        Answer::Error(Failure {
+            code,
+            message: message.into(),
+        })
     }
 
     /// The `result` of a successful tool call.
@@ -68,7 +72,10 @@ pub fn parse(body: &[u8]) -> Result<Call, (Option<Value>, Answer)> {
     };
     let id = object.remove("id");
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return Err((id, Answer::error(INVALID_REQUEST, "invalid JSON-RPC version")));
+        return Err((
+            id,
+            Answer::error(INVALID_REQUEST, "invalid JSON-RPC version"),
+        ));
     }
     let method = object
         .get("method")
@@ -187,7 +194,11 @@ mod tests {
 
     #[test]
     fn batches_and_garbage_are_parse_errors() {
-        for body in [&b"["[..], b"", b"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]"] {
+        for body in [
+            &b"["[..],
+            b"",
+            b"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]",
+        ] {
             let (id, answer) = parse(body).err().unwrap();
             assert_eq!(
                 joined(id.as_ref(), answer),
@@ -207,9 +218,13 @@ mod tests {
 
     #[test]
     fn notifications_need_the_prefix_and_no_id() {
-        let call = parse(br#"{"jsonrpc":"2.0","id":null,"method":"notifications/initialized"}"#).ok().unwrap();
+        let call = parse(br#"{"jsonrpc":"2.0","id":null,"method":"notifications/initialized"}"#)
+            .ok()
+            .unwrap();
         assert!(call.is_notification());
-        let call = parse(br#"{"jsonrpc":"2.0","id":3,"method":"notifications/initialized"}"#).ok().unwrap();
+        let call = parse(br#"{"jsonrpc":"2.0","id":3,"method":"notifications/initialized"}"#)
+            .ok()
+            .unwrap();
         assert!(!call.is_notification());
         let call = parse(br#"{"jsonrpc":"2.0","method":"ping"}"#).ok().unwrap();
         assert!(!call.is_notification());

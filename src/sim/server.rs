@@ -96,7 +96,10 @@ async fn handle(cluster: Arc<Cluster>, request: Request<Incoming>) -> Result<Rep
         return Ok(status(StatusCode::OK));
     }
     if request.method() != Method::POST {
-        return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n"));
+        return Ok(plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed\n",
+        ));
     }
     if !authorized(&cluster, &request) {
         return Ok(status(StatusCode::UNAUTHORIZED));
@@ -109,7 +112,9 @@ async fn handle(cluster: Arc<Cluster>, request: Request<Incoming>) -> Result<Rep
     let Some(body) = read_body(request.into_body()).await else {
         let body = rpc::envelope(None, parse_error());
         let mut reply = json_reply(StatusCode::OK, SimBody::full(body));
-        reply.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        reply
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
         return Ok(reply);
     };
 
@@ -153,7 +158,12 @@ async fn process(
 ) -> Result<Reply, Dropped> {
     let call = match rpc::parse(&body) {
         Ok(call) => call,
-        Err((id, answer)) => return Ok(json_reply(StatusCode::OK, SimBody::full(rpc::envelope(id.as_ref(), answer)))),
+        Err((id, answer)) => {
+            return Ok(json_reply(
+                StatusCode::OK,
+                SimBody::full(rpc::envelope(id.as_ref(), answer)),
+            ))
+        }
     };
     let mut new_session = None;
     if cluster.faults.sessions_required() {
@@ -193,24 +203,30 @@ async fn process(
     }
 
     let (id, answer) = late_fault(fault.as_ref(), id, answer, tool.is_some());
-    let chunks = rpc::envelope(id.as_ref(), answer);
-    let mut reply = match fault {
-        Some(Fault::CloseMidBody) => json_reply(StatusCode::OK, SimBody::broken(chunks)),
-        Some(Fault::Truncated) => {
-            let whole = chunks.concat();
-            let cut = Bytes::from(whole[..whole.len() / 2].to_vec());
-            let mut reply = json_reply(StatusCode::OK, SimBody::sized(vec![cut]));
-            reply.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
-            reply
-        }
-        _ => json_reply(StatusCode::OK, SimBody::full(chunks)),
-    };
+    let mut reply = delivered(fault.as_ref(), rpc::envelope(id.as_ref(), answer));
     if let Some(session) = new_session {
         if let Ok(value) = HeaderValue::from_str(&session) {
             reply.headers_mut().insert(SESSION_HEADER, value);
         }
     }
     Ok(reply)
+}
+
+/// The answer as sent: whole, or broken off as the fault says.
+fn delivered(fault: Option<&Fault>, chunks: Vec<Bytes>) -> Reply {
+    match fault {
+        Some(Fault::CloseMidBody) => json_reply(StatusCode::OK, SimBody::broken(chunks)),
+        Some(Fault::Truncated) => {
+            let whole = chunks.concat();
+            let cut = Bytes::from(whole[..whole.len() / 2].to_vec());
+            let mut reply = json_reply(StatusCode::OK, SimBody::sized(vec![cut]));
+            reply
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            reply
+        }
+        _ => json_reply(StatusCode::OK, SimBody::full(chunks)),
+    }
 }
 
 /// In session mode: `initialize` issues a new id; everything else must
@@ -227,14 +243,23 @@ fn check_session(
     }
     let current = lock(&cluster.session).clone();
     let Some(session) = session else {
-        return Err(Box::new(plain(StatusCode::BAD_REQUEST, "Bad Request: missing Mcp-Session-Id\n")));
+        return Err(Box::new(plain(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: missing Mcp-Session-Id\n",
+        )));
     };
     if current.as_deref() != Some(session) {
-        return Err(Box::new(plain(StatusCode::NOT_FOUND, "session not found\n")));
+        return Err(Box::new(plain(
+            StatusCode::NOT_FOUND,
+            "session not found\n",
+        )));
     }
     if call.tool().is_some() && cluster.faults.take_mode(&Fault::SessionIds, call.tool()) {
         *lock(&cluster.session) = None;
-        return Err(Box::new(plain(StatusCode::NOT_FOUND, "session not found\n")));
+        return Err(Box::new(plain(
+            StatusCode::NOT_FOUND,
+            "session not found\n",
+        )));
     }
     Ok(None)
 }
@@ -256,7 +281,9 @@ async fn early_fault(
                         </body>\r\n</html>\r\n";
             let mut reply = Response::new(SimBody::full(vec![Bytes::from_static(page.as_bytes())]));
             *reply.status_mut() = StatusCode::BAD_GATEWAY;
-            reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            reply
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
             reply
         }
         Some(Fault::EmptyBody) => json_reply(StatusCode::OK, SimBody::empty()),
@@ -284,7 +311,8 @@ fn late_fault(
     answer: Answer,
     is_tool_call: bool,
 ) -> (Option<serde_json::Value>, Answer) {
-    let result = |json: serde_json::Value| Answer::Result(vec![Bytes::from(super::wire::compact(&json))]);
+    let result =
+        |json: serde_json::Value| Answer::Result(vec![Bytes::from(super::wire::compact(&json))]);
     let answer = match (fault, is_tool_call) {
         (Some(Fault::IsError(text)), true) => result(serde_json::json!({
             "content": [{"type": "text", "text": text}],
@@ -329,23 +357,31 @@ fn wrong_id(id: Option<&serde_json::Value>) -> serde_json::Value {
 }
 
 fn parse_error() -> Answer {
-    Answer::Error(super::cluster::Failure { code: PARSE_ERROR, message: "parse error".to_string() })
+    Answer::Error(super::cluster::Failure {
+        code: PARSE_ERROR,
+        message: "parse error".to_string(),
+    })
 }
 
 fn json_reply(code: StatusCode, body: SimBody) -> Reply {
     let mut reply = Response::new(body);
     *reply.status_mut() = code;
-    reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    reply
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
     reply
 }
 
 fn plain(code: StatusCode, text: &'static str) -> Reply {
     let mut reply = Response::new(SimBody::full(vec![Bytes::from_static(text.as_bytes())]));
     *reply.status_mut() = code;
-    reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
     reply
         .headers_mut()
-        .insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
+    reply.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     reply
 }
 

@@ -153,9 +153,7 @@ pub fn compact(value: &Value) -> Vec<u8> {
 pub fn encode_id(id: Option<&Value>) -> Vec<u8> {
     match id {
         None => b"null".to_vec(),
-        Some(Value::Number(number)) => {
-            go_float(number.as_f64().unwrap_or(0.0)).into_bytes()
-        }
+        Some(Value::Number(number)) => go_float(number.as_f64().unwrap_or(0.0)).into_bytes(),
         Some(other) => compact(other),
     }
 }

@@ -26,7 +26,10 @@ pub fn manual() -> (Simulator, SocketAddr, SimControl) {
 
 /// A test cluster on a real clock running `speed` times faster.
 pub fn fast(speed: f64) -> (Simulator, SocketAddr, SimControl) {
-    start(SimOptions { clock: ClockMode::Real { speed }, ..SimOptions::test() })
+    start(SimOptions {
+        clock: ClockMode::Real { speed },
+        ..SimOptions::test()
+    })
 }
 
 /// A `ping` request body.
@@ -68,7 +71,14 @@ pub fn send(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> io::Result<Reply> {
-    send_within(address, method, path, headers, body, Duration::from_secs(60))
+    send_within(
+        address,
+        method,
+        path,
+        headers,
+        body,
+        Duration::from_secs(60),
+    )
 }
 
 /// [`send`] with a read timeout.
@@ -101,7 +111,9 @@ fn read_reply(stream: TcpStream) -> io::Result<Reply> {
         .split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("status line {line:?}")))?;
+        .ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("status line {line:?}"))
+        })?;
     let mut headers = Vec::new();
     loop {
         line.clear();
@@ -136,13 +148,19 @@ fn read_reply(stream: TcpStream) -> io::Result<Reply> {
             line.clear();
             reader.read_line(&mut line)?;
         }
-    } else if let Some(length) = find("content-length").and_then(|value| value.parse::<usize>().ok()) {
+    } else if let Some(length) =
+        find("content-length").and_then(|value| value.parse::<usize>().ok())
+    {
         body.resize(length, 0);
         reader.read_exact(&mut body)?;
     } else {
         reader.read_to_end(&mut body)?;
     }
-    Ok(Reply { status, headers, body })
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// POSTs a JSON body to /mcp.
@@ -159,14 +177,22 @@ pub fn post_raw(address: SocketAddr, headers: &[(&str, &str)], body: &[u8]) -> R
 
 /// A JSON-RPC request; answers the parsed body.
 pub fn rpc(address: SocketAddr, id: u64, method: &str, params: Value) -> Value {
-    let reply = post(address, &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+    let reply = post(
+        address,
+        &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+    );
     assert_eq!(reply.status, 200, "{}", reply.text());
     reply.json()
 }
 
 /// A `tools/call`; answers the parsed body.
 pub fn call(address: SocketAddr, tool: &str, arguments: Value) -> Value {
-    rpc(address, 7, "tools/call", json!({"name": tool, "arguments": arguments}))
+    rpc(
+        address,
+        7,
+        "tools/call",
+        json!({"name": tool, "arguments": arguments}),
+    )
 }
 
 /// The text of a successful tool result.

@@ -81,14 +81,23 @@ enum Due {
 
 impl Samplers {
     pub fn new(wall_base_ms: u64) -> Samplers {
-        Samplers { samplers: Vec::new(), wall_base_ms }
+        Samplers {
+            samplers: Vec::new(),
+            wall_base_ms,
+        }
     }
 
     /// `(node, id, status)` of every sampler still readable.
     pub fn summary(&self) -> Vec<(String, String, String)> {
         self.samplers
             .iter()
-            .map(|sampler| (sampler.node.clone(), sampler.id.clone(), sampler.status().to_string()))
+            .map(|sampler| {
+                (
+                    sampler.node.clone(),
+                    sampler.id.clone(),
+                    sampler.status().to_string(),
+                )
+            })
             .collect()
     }
 
@@ -106,7 +115,11 @@ impl Samplers {
             "sample_listen" => self.listen(world, node, arguments, now),
             "sample_read" => self.read(node, arguments),
             "sample_stop" => self.stop(node, arguments),
-            _ => Ok(ToolReply::Json(report::list(self.on_node(node), now, self.wall_base_ms))),
+            _ => Ok(ToolReply::Json(report::list(
+                self.on_node(node),
+                now,
+                self.wall_base_ms,
+            ))),
         };
         answer.unwrap_or_else(ToolReply::Error)
     }
@@ -149,7 +162,15 @@ impl Samplers {
             errors_in_row: 0,
             successes: 0,
         };
-        let id = self.create(world, node, Kind::Active(active), buffer, duration, linger, now);
+        let id = self.create(
+            world,
+            node,
+            Kind::Active(active),
+            buffer,
+            duration,
+            linger,
+            now,
+        );
 
         // The first sample is taken at once.
         self.advance(world, now);
@@ -174,7 +195,10 @@ impl Samplers {
         let args = Args::new(arguments, "sampleListenParams");
         let levels = match args.strings("log_levels")? {
             Some(levels) => levels,
-            None => DEFAULT_LEVELS.iter().map(|level| level.to_string()).collect(),
+            None => DEFAULT_LEVELS
+                .iter()
+                .map(|level| level.to_string())
+                .collect(),
         };
         let source = args.string("log_source")?;
         let event_name = args.string("event")?;
@@ -183,7 +207,9 @@ impl Samplers {
             event_node = node.to_string();
         }
         if levels.is_empty() && event_name.is_empty() {
-            return Err("sample_listen: nothing to capture: give log_levels or an event".to_string());
+            return Err(
+                "sample_listen: nothing to capture: give log_levels or an event".to_string(),
+            );
         }
         let event = if event_name.is_empty() {
             None
@@ -196,12 +222,29 @@ impl Samplers {
         let log_cursor = last_sequence(world.logs_since(node, 0).iter().map(|(seq, _)| *seq));
         let event_cursor = match &event {
             Some((name, owner)) => last_sequence(
-                world.publications_since(owner, name, 0).iter().map(|(seq, _)| *seq),
+                world
+                    .publications_since(owner, name, 0)
+                    .iter()
+                    .map(|(seq, _)| *seq),
             ),
             None => 0,
         };
-        let passive = Passive { levels: levels.clone(), source: source.clone(), event, log_cursor, event_cursor };
-        let id = self.create(world, node, Kind::Passive(passive), buffer, duration, linger, now);
+        let passive = Passive {
+            levels: levels.clone(),
+            source: source.clone(),
+            event,
+            log_cursor,
+            event_cursor,
+        };
+        let id = self.create(
+            world,
+            node,
+            Kind::Passive(passive),
+            buffer,
+            duration,
+            linger,
+            now,
+        );
 
         let mut answer = Map::new();
         answer.insert("buffer_size".into(), json!(buffer));
@@ -256,7 +299,11 @@ impl Samplers {
         let id = args.string("sampler_id")?;
         let since = args.int("since", 0)?.max(0) as u64;
         let sampler = self.find(node, &id)?;
-        Ok(ToolReply::Json(report::read(sampler, since, self.wall_base_ms)))
+        Ok(ToolReply::Json(report::read(
+            sampler,
+            since,
+            self.wall_base_ms,
+        )))
     }
 
     fn stop(&mut self, node: &str, arguments: &Map<String, Value>) -> Result<ToolReply, String> {
@@ -278,7 +325,9 @@ impl Samplers {
     }
 
     fn on_node<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a Sampler> + 'a {
-        self.samplers.iter().filter(move |sampler| sampler.node == node)
+        self.samplers
+            .iter()
+            .filter(move |sampler| sampler.node == node)
     }
 
     /// Moves every sampler to sim time `now`: due ticks run in time order
@@ -311,7 +360,9 @@ impl Samplers {
     fn next_due(&self, now: u64) -> Option<(usize, u64, Due)> {
         let mut best: Option<(usize, u64, Due)> = None;
         for (index, sampler) in self.samplers.iter().enumerate() {
-            let Some((at, due)) = sampler.due() else { continue };
+            let Some((at, due)) = sampler.due() else {
+                continue;
+            };
             if at > now || best.as_ref().is_some_and(|(_, best_at, _)| *best_at <= at) {
                 continue;
             }
@@ -342,7 +393,9 @@ fn check_event(world: &mut World, owner: &str, name: &str) -> Result<(), String>
     let mut arguments = Map::new();
     arguments.insert("name".to_string(), json!(name));
     match world.call(owner, "event_info", &arguments) {
-        ToolReply::Error(_) => Err(format!("sample_listen: cannot subscribe to event '{name}': unknown event")),
+        ToolReply::Error(_) => Err(format!(
+            "sample_listen: cannot subscribe to event '{name}': unknown event"
+        )),
         _ => Ok(()),
     }
 }

@@ -48,7 +48,12 @@ fn list_row(sampler: &Sampler, now: u64, wall_base_ms: u64) -> Value {
     row.insert("remaining".into(), json!(remaining));
     row.insert("samples".into(), json!(samples));
     row.insert("status".into(), json!(sampler.status()));
-    row.insert("uptime".into(), json!(go_duration(whole_seconds(now - sampler.started_ms.min(now)))));
+    row.insert(
+        "uptime".into(),
+        json!(go_duration(whole_seconds(
+            now - sampler.started_ms.min(now)
+        ))),
+    );
     Value::Object(row)
 }
 

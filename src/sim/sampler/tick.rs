@@ -27,7 +27,9 @@ impl Sampler {
     }
 
     pub(super) fn tick(&mut self, world: &mut World, at: u64) {
-        let Kind::Active(active) = &mut self.kind else { return };
+        let Kind::Active(active) = &mut self.kind else {
+            return;
+        };
         active.next_due_ms = at + active.interval_ms;
         let reply = world.call(&self.node, &active.tool, &active.arguments);
         match reply_text(reply) {
@@ -50,7 +52,9 @@ impl Sampler {
     }
 
     pub(super) fn poll(&mut self, world: &World, at: u64, wall_base_ms: u64) {
-        let Kind::Passive(passive) = &mut self.kind else { return };
+        let Kind::Passive(passive) = &mut self.kind else {
+            return;
+        };
         let mut entries = Vec::new();
         if !passive.levels.is_empty() {
             for (sequence, line) in world.logs_since(&self.node, passive.log_cursor) {
@@ -79,7 +83,11 @@ impl Sampler {
         if self.buffer.len() >= self.capacity {
             self.buffer.pop_front();
         }
-        self.buffer.push_back(Entry { sequence: self.next_sequence, at_ms: at, data });
+        self.buffer.push_back(Entry {
+            sequence: self.next_sequence,
+            at_ms: at,
+            data,
+        });
         self.next_sequence += 1;
     }
 }
