@@ -4,6 +4,10 @@
 
 #![allow(dead_code)]
 
+pub mod names;
+pub mod recorded;
+pub mod structure;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
