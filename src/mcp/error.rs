@@ -66,7 +66,7 @@ impl McpError {
                  or start a simulated cluster with `ergosh --demo`"
             }
             McpError::Connect { .. } => {
-                "is the node running with its MCP endpoint? \
+                "check that the node serves MCP at this URL, \
                  or start a simulated cluster with `ergosh --demo`"
             }
             McpError::Timeout { .. } => {
