@@ -60,6 +60,9 @@ struct State {
     next_session: AtomicU64,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    connections: AtomicUsize,
+    open_connections: AtomicUsize,
+    max_open_connections: AtomicUsize,
 }
 
 struct Peer {
@@ -78,17 +81,26 @@ impl Peer {
             next_session: AtomicU64::new(1),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+            open_connections: AtomicUsize::new(0),
+            max_open_connections: AtomicUsize::new(0),
         });
         let server_state = state.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let state = server_state.clone();
+                state.connections.fetch_add(1, Ordering::SeqCst);
+                let open = state.open_connections.fetch_add(1, Ordering::SeqCst) + 1;
+                state.max_open_connections.fetch_max(open, Ordering::SeqCst);
                 tokio::spawn(async move {
-                    let service =
-                        hyper::service::service_fn(move |request| handle(state.clone(), request));
+                    let service = {
+                        let state = state.clone();
+                        hyper::service::service_fn(move |request| handle(state.clone(), request))
+                    };
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(socket), service)
                         .await;
+                    state.open_connections.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -964,4 +976,34 @@ async fn trace_logs_show_bodies_but_never_the_token() {
         "{logs}"
     );
     assert!(!logs.contains(token) && !logs.contains("Bearer"), "{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_calls_reuse_one_connection_for_json_and_sse() {
+    for sse in [false, true] {
+        let peer = Peer::start(Config {
+            sse,
+            sessions: sse,
+            ..Config::default()
+        })
+        .await;
+        let client = peer.connect().await;
+        for round in 0..200 {
+            let output = client
+                .call_tool("echo", args(json!({"round": round})), CALL)
+                .await;
+            assert!(output.is_ok(), "{output:?}");
+        }
+        // hyper hands a connection back to the pool from a background
+        // task, so a quick next call sometimes opens another one; what must
+        // hold is reuse (far fewer connections than calls) and a bounded
+        // number open at once (the idle pool keeps max_concurrency + 1).
+        let opened = peer.state.connections.load(Ordering::SeqCst);
+        let open = peer.state.max_open_connections.load(Ordering::SeqCst);
+        assert!(
+            opened <= 20,
+            "sse: {sse}, {opened} connections for 200 calls"
+        );
+        assert!(open <= 6, "sse: {sse}, {open} connections open at once");
+    }
 }

@@ -66,7 +66,7 @@ impl Transport {
                     trace!(event = %event.event, data = %preview(&event.data), "received event");
                 }
                 if let Some(result) = decode_event(&event.data, expected, &self.display_url)? {
-                    drain(response);
+                    drain(response).await;
                     return Ok(result);
                 }
             }
@@ -121,16 +121,23 @@ impl Transport {
     }
 }
 
-/// Reads on after the response event so the connection can go back to the
-/// pool; a server that keeps the stream open loses it after a second.
-fn drain(mut response: reqwest::Response) {
+/// Reads the stream to its end after the response event, so the
+/// connection goes back to the pool for the next call. Servers close the
+/// stream right after the response; one that keeps it open gets a second
+/// in the background, then loses the connection.
+async fn drain(mut response: reqwest::Response) {
+    const QUICK: Duration = Duration::from_millis(20);
+    const PATIENT: Duration = Duration::from_secs(1);
+    const LIMIT: usize = 1 << 20;
+
+    if tokio::time::timeout(QUICK, read_prefix(&mut response, LIMIT)).await.is_ok() {
+        return;
+    }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };
     runtime.spawn(async move {
-        let rest =
-            tokio::time::timeout(Duration::from_secs(1), read_prefix(&mut response, 1 << 20));
-        let _ = rest.await;
+        let _ = tokio::time::timeout(PATIENT, read_prefix(&mut response, LIMIT)).await;
     });
 }
 
