@@ -130,7 +130,10 @@ async fn drain(mut response: reqwest::Response) {
     const PATIENT: Duration = Duration::from_secs(1);
     const LIMIT: usize = 1 << 20;
 
-    if tokio::time::timeout(QUICK, read_prefix(&mut response, LIMIT)).await.is_ok() {
+    if tokio::time::timeout(QUICK, read_prefix(&mut response, LIMIT))
+        .await
+        .is_ok()
+    {
         return;
     }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
