@@ -5,6 +5,7 @@
 //! both ways, for arguments and structured content.
 
 mod parse;
+mod shape;
 mod split;
 mod value;
 
@@ -43,6 +44,11 @@ impl ConvertError {
 /// several threads.
 pub fn parse_json(text: &str) -> Result<Dynamic, ConvertError> {
     split::parse_parallel(text)
+}
+
+/// [`parse_json`] on the calling thread only (for measurements).
+pub fn parse_json_sequential(text: &str) -> Result<Dynamic, ConvertError> {
+    parse::parse_sequential(text)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use memchr::{memchr, memchr2};
 use rhai::{Array, Dynamic, ImmutableString, Map};
 
+use super::shape::{self, Shape};
 use super::ConvertError;
 
 /// Containers nested deeper than this are refused (the parser recurses).
@@ -52,8 +53,13 @@ pub(super) struct Parser<'a> {
     pos: usize,
     depth: usize,
     strings: StringCache<'a>,
-    /// Members of the objects being parsed, innermost last.
-    members: Vec<(Identifier, Dynamic)>,
+    /// Keys, raw keys and values of the objects being parsed, innermost
+    /// last (keys only for objects that do not fit their level's shape).
+    keys: Vec<Identifier>,
+    raw_keys: Vec<&'a [u8]>,
+    values: Vec<Dynamic>,
+    /// The key layout last seen at each nesting level.
+    shapes: Vec<Option<Shape<'a>>>,
     /// Room for strings that contain escapes.
     scratch: String,
 }
@@ -66,7 +72,10 @@ impl<'a> Parser<'a> {
             pos,
             depth: 0,
             strings: StringCache::new(),
-            members: Vec::with_capacity(64),
+            keys: Vec::with_capacity(64),
+            raw_keys: Vec::with_capacity(64),
+            values: Vec::with_capacity(64),
+            shapes: (0..shape::LEVELS).map(|_| None).collect(),
             scratch: String::new(),
         }
     }
@@ -199,19 +208,40 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self) -> Result<Dynamic, ConvertError> {
         self.enter()?;
-        let start = self.members.len();
         if self.peek() == Some(b'}') {
             self.pos += 1;
             self.depth -= 1;
             return Ok(Dynamic::from_map(Map::new()));
         }
 
+        let level = self.depth - 1;
+        let shape = self.shapes.get_mut(level).and_then(Option::take);
+        let starts = Starts { key: self.keys.len(), raw: self.raw_keys.len(), value: self.values.len() };
+        let mut fits = shape.is_some();
+        let mut count = 0;
+
         loop {
             if self.peek() != Some(b'"') {
                 return Err(self.error("expected a string key"));
             }
             self.pos += 1;
-            let key = self.key()?;
+            let (start, end, escaped) = self.string_extent()?;
+            let bytes: &'a [u8] = self.bytes;
+            let raw = &bytes[start..end];
+
+            if fits && !shape.as_ref().is_some_and(|shape| shape.matches(count, raw)) {
+                // from here on keys are kept: the ones before came from the shape
+                fits = false;
+                if let Some(shape) = &shape {
+                    self.keys.extend_from_slice(shape.keys_before(count));
+                }
+            }
+            if !fits {
+                let key = self.key(start, end, escaped)?;
+                self.keys.push(key);
+            }
+            self.raw_keys.push(raw);
+            count += 1;
 
             self.skip_whitespace();
             if self.peek() != Some(b':') {
@@ -221,7 +251,7 @@ impl<'a> Parser<'a> {
             self.skip_whitespace();
 
             let value = self.value()?;
-            self.members.push((key, value));
+            self.values.push(value);
 
             self.skip_whitespace();
             match self.peek() {
@@ -232,8 +262,7 @@ impl<'a> Parser<'a> {
                 Some(b'}') => {
                     self.pos += 1;
                     self.depth -= 1;
-                    // a repeated key keeps its last value, as serde_json does
-                    let map: Map = self.members.drain(start..).collect();
+                    let map = self.finish_object(level, shape, fits, starts);
                     return Ok(Dynamic::from_map(map));
                 }
                 _ => return Err(self.error("expected `,` or `}` after an object member")),
@@ -241,9 +270,41 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// An object key; the opening quote is consumed.
-    fn key(&mut self) -> Result<Identifier, ConvertError> {
-        let (start, end, escaped) = self.string_extent()?;
+    /// Builds the map of the object whose members start at `starts`, and
+    /// keeps the shape for the next object at `level`.
+    fn finish_object(&mut self, level: usize, mut shape: Option<Shape<'a>>, fits: bool, starts: Starts) -> Map {
+        let count = self.raw_keys.len() - starts.raw;
+        let map = match shape.as_mut() {
+            Some(fitting) if fits && fitting.len() == count => fitting.build(&mut self.values[starts.value..]),
+            _ => {
+                if fits {
+                    // a prefix of the shape: its keys were never kept
+                    if let Some(shape) = &shape {
+                        self.keys.extend_from_slice(shape.keys_before(count));
+                    }
+                }
+                let replace = shape.as_mut().is_none_or(Shape::missed);
+                if replace {
+                    shape = Shape::new(&self.raw_keys[starts.raw..], &self.keys[starts.key..]);
+                }
+                // a repeated key keeps its last value, as serde_json does
+                self.keys
+                    .drain(starts.key..)
+                    .zip(self.values.drain(starts.value..))
+                    .collect()
+            }
+        };
+
+        self.values.truncate(starts.value);
+        self.raw_keys.truncate(starts.raw);
+        if let Some(slot) = self.shapes.get_mut(level) {
+            *slot = shape;
+        }
+        map
+    }
+
+    /// An object key at `text[start..end]`.
+    fn key(&mut self, start: usize, end: usize, escaped: bool) -> Result<Identifier, ConvertError> {
         if escaped {
             self.unescape(start, end)?;
             Ok(Identifier::from(self.scratch.as_str()))
@@ -269,7 +330,7 @@ impl<'a> Parser<'a> {
             ImmutableString::from(&self.text[start..end])
         };
         if let Some(slot) = slot {
-            self.strings.put(slot, raw, value.clone());
+            self.strings.offer(slot, raw, &value);
         }
         Ok(value)
     }
@@ -448,6 +509,33 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A quick hash of at most `CACHED_LENGTH` bytes: a few (overlapping)
+/// words rather than every byte. Collisions only cost a cache miss.
+fn hash_bytes(raw: &[u8]) -> u64 {
+    let word = |at: usize| {
+        let mut bytes = [0u8; 8];
+        let end = raw.len().min(at + 8);
+        bytes[..end - at].copy_from_slice(&raw[at..end]);
+        u64::from_le_bytes(bytes)
+    };
+    let length = raw.len();
+    let (first, middle, last) = if length <= 8 {
+        (word(0), 0, 0)
+    } else {
+        (word(0), word(length / 2 - 4), word(length - 8))
+    };
+    let mixed = first ^ middle.rotate_left(21) ^ last.rotate_left(42) ^ length as u64;
+    mixed.wrapping_mul(0x517c_c1b7_2722_0a95) ^ (mixed >> 29)
+}
+
+/// Where an object's members start on the parser's stacks.
+#[derive(Clone, Copy)]
+struct Starts {
+    key: usize,
+    raw: usize,
+    value: usize,
+}
+
 fn hex4(bytes: &[u8]) -> Option<u32> {
     let digits = bytes.get(..4)?;
     let mut value = 0;
@@ -459,10 +547,19 @@ fn hex4(bytes: &[u8]) -> Option<u32> {
 
 /// A direct-mapped cache of short string values, keyed by their raw bytes
 /// in the input: a hit shares the `ImmutableString` instead of allocating.
-/// Unique strings (PIDs) just overwrite slots; frequent ones keep coming
-/// back.
+/// A string is cached the second time its slot sees it in a row, so unique
+/// strings (PIDs) pass through without evicting the frequent ones.
 struct StringCache<'a> {
     slots: Vec<Option<(&'a [u8], ImmutableString)>>,
+    /// The hash of the last string offered to each slot.
+    seen: Vec<u64>,
+}
+
+/// A slot index and the hash of the raw bytes.
+#[derive(Clone, Copy)]
+struct Slot {
+    index: usize,
+    hash: u64,
 }
 
 /// Longer strings are rarely repeated; hashing them would not pay.
@@ -473,30 +570,32 @@ impl<'a> StringCache<'a> {
     fn new() -> Self {
         StringCache {
             slots: vec![None; 1 << SLOT_BITS],
+            seen: vec![0; 1 << SLOT_BITS],
         }
     }
 
-    fn slot(&self, raw: &[u8]) -> Option<usize> {
+    fn slot(&self, raw: &[u8]) -> Option<Slot> {
         if raw.len() > CACHED_LENGTH {
             return None;
         }
-        let mut hash = raw.len() as u64;
-        for chunk in raw.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-        Some((hash >> (64 - SLOT_BITS)) as usize)
+        let hash = hash_bytes(raw);
+        let index = (hash >> (64 - SLOT_BITS)) as usize;
+        Some(Slot { index, hash: hash | 1 })
     }
 
-    fn get(&self, slot: usize, raw: &[u8]) -> Option<ImmutableString> {
-        match &self.slots[slot] {
+    fn get(&self, slot: Slot, raw: &[u8]) -> Option<ImmutableString> {
+        match &self.slots[slot.index] {
             Some((key, value)) if *key == raw => Some(value.clone()),
             _ => None,
         }
     }
 
-    fn put(&mut self, slot: usize, raw: &'a [u8], value: ImmutableString) {
-        self.slots[slot] = Some((raw, value));
+    /// A string that missed: cached if its slot saw it last time too.
+    fn offer(&mut self, slot: Slot, raw: &'a [u8], value: &ImmutableString) {
+        if self.seen[slot.index] == slot.hash {
+            self.slots[slot.index] = Some((raw, value.clone()));
+        } else {
+            self.seen[slot.index] = slot.hash;
+        }
     }
 }

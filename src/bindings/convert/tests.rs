@@ -237,3 +237,21 @@ fn a_value_round_trips_through_text() {
     let dynamic: Dynamic = parse_json(&value.to_string()).unwrap();
     assert_eq!(dynamic_to_value(&dynamic), Ok(value));
 }
+
+#[test]
+fn rows_that_stray_from_the_shape_parse_whole() {
+    let text = r#"[
+        {"a": 1, "b": 2, "c": 3, "d": 4},
+        {"a": 1, "b": 2, "c": 3, "d": 4},
+        {"a": 1, "x": 2, "c": 3, "d": 4},
+        {"a": 1, "b": 2},
+        {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5},
+        {"a": 1, "b": 2, "c": 3, "c": 9},
+        {"d": 1, "c": 2, "b": 3, "a": 4},
+        {"d": 1, "c": 2, "b": 3, "a": 4},
+        {"d": 1, "c": 2, "b": 3, "a": 4},
+        {"a": {"b": {"c": 1, "d": 2, "e": 3}}, "b": [{"c": 1, "d": 2, "e": 3}], "c": 0},
+        {"\u0061": 1, "b": 2, "c": 3, "d": 4}
+    ]"#;
+    assert_eq!(parse(text), Ok(serde_json::from_str::<Value>(text).unwrap()));
+}
