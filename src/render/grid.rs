@@ -1,8 +1,5 @@
-//! The table layout: measure every cell once, fit the columns to the
-//! terminal width, then stream the rows through `tabled` one by one.
-//!
-//! Cells are formatted twice (measure, then write) rather than kept, so a
-//! 100,000-row listing costs no second copy of itself in memory.
+//! The table layout: format and measure every cell once, fit the columns
+//! to the terminal width, then stream the rows through `tabled` one by one.
 
 use std::io::{self, Write};
 
@@ -25,6 +22,8 @@ pub trait Source {
 
 /// One column as measured.
 struct Column {
+    /// Its place in the rows of cell texts.
+    index: usize,
     name: String,
     width: usize,
     numeric: bool,
@@ -34,6 +33,8 @@ struct Column {
 /// A measured grid, ready to fit and write.
 pub struct Grid {
     columns: Vec<Column>,
+    /// The text of every cell, row by row, in the measured column order.
+    texts: Vec<Vec<String>>,
     header: bool,
     hidden: Vec<String>,
 }
@@ -43,35 +44,39 @@ impl Grid {
     pub fn measure(source: &dyn Source, names: Vec<String>, header: bool) -> Grid {
         let mut columns: Vec<Column> = names
             .into_iter()
-            .map(|name| Column {
-                width: if header { name.width() } else { 0 },
+            .enumerate()
+            .map(|(index, name)| Column {
+                index,
+                width: if header { text_width(&name) } else { 0 },
                 name,
                 numeric: true,
                 constant: true,
             })
             .collect();
-        let mut firsts: Vec<Option<String>> = vec![None; columns.len()];
         let mut seen = vec![false; columns.len()];
+        let mut texts: Vec<Vec<String>> = Vec::with_capacity(source.row_count());
 
         for row in 0..source.row_count() {
+            let mut line = Vec::with_capacity(columns.len());
             for (index, column) in columns.iter_mut().enumerate() {
                 let cell = source.cell(row, index);
-                column.width = column.width.max(cell.text.width());
+                column.width = column.width.max(text_width(&cell.text));
                 if !cell.text.is_empty() {
                     seen[index] = true;
                     column.numeric &= cell.numeric;
                 }
-                match &firsts[index] {
-                    None => firsts[index] = Some(cell.text),
-                    Some(first) => column.constant &= *first == cell.text,
+                if let Some(first) = texts.first() {
+                    column.constant &= first[index] == cell.text;
                 }
+                line.push(cell.text);
             }
+            texts.push(line);
         }
         for (column, seen) in columns.iter_mut().zip(seen) {
             column.numeric &= seen;
         }
 
-        Grid { columns, header, hidden: Vec::new() }
+        Grid { columns, texts, header, hidden: Vec::new() }
     }
 
     /// Narrows the grid to `width` terminal columns. Columns whose value is
@@ -133,42 +138,30 @@ impl Grid {
         }
     }
 
-    /// Writes the header, its rule, and then every row of `source`, where
-    /// `source` columns are indexed as measured (hidden ones skipped).
-    pub fn write(
-        &self,
-        source: &dyn Source,
-        all_names: &[String],
-        out: &mut dyn Write,
-        paint: Paint,
-    ) -> io::Result<()> {
+    /// Writes the header, its rule, and then every row, in the kept columns.
+    pub fn write(&self, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
         if self.columns.is_empty() {
             return Ok(());
         }
-        let indexes: Vec<usize> = self
-            .columns
-            .iter()
-            .filter_map(|column| all_names.iter().position(|name| *name == column.name))
-            .collect();
-
         if self.header {
             self.write_header(out, paint)?;
         }
 
-        let rows = (0..source.row_count()).map(|row| {
+        let rows = self.texts.iter().map(|texts| {
             self.columns
                 .iter()
-                .zip(&indexes)
-                .map(|(column, &index)| {
-                    let cell = source.cell(row, index);
-                    pad(&cell.text, column.width, column.numeric)
-                })
+                .map(|column| pad(&texts[column.index], column.width, column.numeric))
                 .collect::<Vec<String>>()
         });
 
         let mut table = IterTable::new(rows);
         table.with(Style::empty().vertical('│')).sniff(1);
-        table.build(&mut *out)?;
+        // tabled reports a failed write as a formatting error; keep the
+        // real one so a closed pipe is seen as such.
+        let mut keeper = ErrorKeeper { inner: &mut *out, error: None };
+        if let Err(error) = table.build(&mut keeper) {
+            return Err(keeper.error.take().unwrap_or(error));
+        }
         writeln!(out)
     }
 
@@ -190,26 +183,57 @@ impl Grid {
     }
 }
 
+/// A writer that remembers the first error of the writer it wraps.
+struct ErrorKeeper<'a> {
+    inner: &'a mut dyn Write,
+    error: Option<io::Error>,
+}
+
+impl Write for ErrorKeeper<'_> {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        self.inner.write(buffer).inspect_err(|error| {
+            self.error.get_or_insert_with(|| io::Error::new(error.kind(), error.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The narrowest a column may become before columns are dropped instead.
 fn minimum(column: &Column) -> usize {
-    column.width.min(column.name.width().clamp(4, 10))
+    column.width.min(text_width(&column.name).clamp(4, 10))
+}
+
+/// Display columns of `text`; ASCII (almost every cell) counted by bytes.
+fn text_width(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.width()
+    }
 }
 
 /// Truncates `text` to `width` (with an ellipsis) and pads it, numbers to
 /// the right.
 pub fn pad(text: &str, width: usize, right: bool) -> String {
     let text = truncate(text, width);
-    let fill = width.saturating_sub(text.width());
+    let fill = width.saturating_sub(text_width(&text));
+    let mut padded = String::with_capacity(text.len() + fill);
     if right {
-        format!("{}{text}", " ".repeat(fill))
+        padded.extend(std::iter::repeat_n(' ', fill));
+        padded.push_str(&text);
     } else {
-        format!("{text}{}", " ".repeat(fill))
+        padded.push_str(&text);
+        padded.extend(std::iter::repeat_n(' ', fill));
     }
+    padded
 }
 
 /// Cuts `text` to `width` display columns, ending in `…` when cut.
 pub fn truncate(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
-    if text.width() <= width {
+    if text_width(text) <= width {
         return text.into();
     }
     if width == 0 {

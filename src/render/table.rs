@@ -1,6 +1,7 @@
 //! Arrays of maps as tables with one column per key, and maps as key/value
 //! tables with nested maps flattened to dotted keys.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use rhai::{Array, Dynamic, Map};
@@ -59,18 +60,27 @@ impl Source for Pairs {
 /// in the order first seen.
 pub fn columns_of(rows: &[Dynamic]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut plain = false;
+    let mut last_shape: Option<Vec<&str>> = None;
     for row in rows {
-        match row.read_lock::<Map>() {
-            Some(map) => {
-                for key in map.keys() {
-                    if !names.iter().any(|name| name == key.as_str()) {
-                        names.push(key.to_string());
-                    }
-                }
-            }
-            None => plain = true,
+        let Some(map) = row.read_lock::<Map>() else {
+            plain = true;
+            continue;
+        };
+        // Rows of one listing share their keys: skip the lookups then.
+        let same_shape = last_shape.as_ref().is_some_and(|shape| {
+            shape.len() == map.len() && map.keys().zip(shape).all(|(key, name)| key == name)
+        });
+        if same_shape {
+            continue;
         }
+        for key in map.keys() {
+            if seen.insert(key.to_string()) {
+                names.push(key.to_string());
+            }
+        }
+        last_shape = Some(names.iter().filter(|name| map.contains_key(name.as_str())).map(String::as_str).collect());
     }
     names.sort_by_key(|name| {
         LEADING_KEYS
@@ -104,7 +114,7 @@ pub fn write_records(
 
     let mut grid = Grid::measure(&source, source.names.clone(), true);
     grid.fit(width, rows.len());
-    grid.write(&source, &source.names, out, paint)?;
+    grid.write(out, paint)?;
     write_hidden_note(grid.hidden(), width, out, paint)
 }
 
@@ -134,9 +144,9 @@ pub fn write_map(map: &Map, width: usize, out: &mut dyn Write, paint: Paint) -> 
     let source = Pairs { pairs };
     let names = vec!["key".to_string(), "value".to_string()];
 
-    let mut grid = Grid::measure(&source, names.clone(), false);
+    let mut grid = Grid::measure(&source, names, false);
     grid.fit(width, 0);
-    grid.write(&source, &names, out, paint)
+    grid.write(out, paint)
 }
 
 /// A map whose every value is a map (results keyed by node, say) reads
