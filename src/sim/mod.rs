@@ -2,9 +2,18 @@
 //! a real Ergo node, with a few peers behind its cluster proxy, a clock that
 //! moves the world along, samplers, and fault modes for reliability tests.
 //!
-//! The server side (HTTP, worker pools, proxy, samplers, faults, recording,
-//! `tools/list`) lives in this folder; the node state and every other tool
-//! handler live in [`world`].
+//! The server side lives in this folder, one concern a file: `server`
+//! (HTTP and the transport rules), `rpc` (JSON-RPC), `cluster` (worker
+//! pools, the proxy, holds, the call record), `sampler`, `faults`,
+//! `schema` (`tools/list`), `clock`, `body` and `wire` (Go-style bytes).
+//! The node state and every other tool handler live in [`world`].
+//!
+//! Where the recorded node and its documentation disagree, the simulator
+//! follows the recording, with one exception: `sample_start count: N`
+//! stops after N samples as documented, where the recorded release stops
+//! one short. `sample_read` answers in `sequence` the number the next
+//! entry will get, as recorded: a client reads on with the highest
+//! sequence it has seen, not with that field.
 
 mod body;
 mod clock;
