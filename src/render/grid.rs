@@ -80,11 +80,11 @@ impl Grid {
     }
 
     /// Narrows the grid to `width` terminal columns. Columns whose value is
-    /// the same in every row (of three or more) go first, since they say
-    /// least; then long columns shrink; when even the narrowest layout is too
+    /// the same in every row (of three or more) go first when
+    /// `drop_constant`, since they say least; then long columns shrink; when even the narrowest layout is too
     /// wide, columns go from the right.
-    pub fn fit(&mut self, width: usize, rows: usize) {
-        while self.total(|column| column.width) > width && rows >= 3 {
+    pub fn fit(&mut self, width: usize, rows: usize, drop_constant: bool) {
+        while drop_constant && self.total(|column| column.width) > width && rows >= 3 {
             let Some(victim) = self.columns.iter().rposition(|column| column.constant) else {
                 break;
             };

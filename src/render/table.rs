@@ -113,7 +113,8 @@ pub fn write_records(
     let source = Records { rows, names, units };
 
     let mut grid = Grid::measure(&source, source.names.clone(), true);
-    grid.fit(width, rows.len());
+    // Columns the caller chose are kept, constant or not.
+    grid.fit(width, rows.len(), columns.is_none());
     grid.write(out, paint)?;
     write_hidden_note(grid.hidden(), width, out, paint)
 }
@@ -145,7 +146,7 @@ pub fn write_map(map: &Map, width: usize, out: &mut dyn Write, paint: Paint) -> 
     let names = vec!["key".to_string(), "value".to_string()];
 
     let mut grid = Grid::measure(&source, names, false);
-    grid.fit(width, 0);
+    grid.fit(width, 0, false);
     grid.write(out, paint)
 }
 

@@ -369,7 +369,7 @@ mod tests {
     #[test]
     fn an_open_string_after_a_key_is_an_enum_value() {
         let expected = Spot::EnumValue {
-            start: 24,
+            start: 25,
             prefix: "mail".into(),
             tool: "process_list".into(),
             param: "sort_by".into(),

@@ -15,6 +15,9 @@ use crate::repl::complete::{self, Vocabulary};
 /// How many parameter names a call hint shows.
 const HINT_PARAMS: usize = 6;
 
+/// Parameters every Ergo tool has; a call hint leaves them out.
+const INJECTED: &[&str] = &["node", "timeout"];
+
 pub struct ReplHelper {
     pub vocabulary: Vocabulary,
     color: bool,
@@ -40,6 +43,7 @@ impl ReplHelper {
         let mut names: Vec<String> = schema
             .params
             .iter()
+            .filter(|param| !INJECTED.contains(&param.name.as_str()))
             .map(|param| {
                 if param.required {
                     format!("{}*", param.name)

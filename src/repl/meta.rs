@@ -77,7 +77,13 @@ impl Repl<'_> {
         if let Some(schema) = catalog.get(topic) {
             self.text(&format!("{}\n\n{}\n", schema.name, schema.description.trim_end()));
             if !schema.params.is_empty() {
-                self.show(&param_rows(schema));
+                let columns: Vec<String> = ["name", "type", "required", "values", "description"]
+                    .iter()
+                    .map(|name| name.to_string())
+                    .collect();
+                let rows = param_rows(schema).into_array().unwrap_or_default();
+                let width = crate::app::terminal_width().unwrap_or(usize::MAX);
+                self.text(&crate::render::table(&rows, Some(&columns), width));
             }
             return;
         }
