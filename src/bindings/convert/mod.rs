@@ -7,6 +7,7 @@
 mod parse;
 mod shape;
 mod split;
+mod strings;
 mod value;
 
 use rhai::Dynamic;

@@ -8,11 +8,15 @@
 
 use std::collections::BTreeMap;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr2;
 use rhai::{Array, Dynamic, ImmutableString, Map};
 
 use super::shape::{self, Shape};
+use super::strings::StringCache;
 use super::ConvertError;
+
+mod escape;
+mod number;
 
 /// Containers nested deeper than this are refused (the parser recurses).
 pub const MAX_DEPTH: usize = 512;
@@ -368,164 +372,7 @@ impl<'a> Parser<'a> {
         Ok((start, end, escaped))
     }
 
-    /// Decodes the escapes of `text[start..end]` into `scratch`.
-    fn unescape(&mut self, start: usize, end: usize) -> Result<(), ConvertError> {
-        self.scratch.clear();
-        let mut cursor = start;
 
-        while cursor < end {
-            let run = memchr(b'\\', &self.bytes[cursor..end]).map_or(end, |offset| cursor + offset);
-            self.scratch.push_str(&self.text[cursor..run]);
-            if run == end {
-                break;
-            }
-
-            let escape = self.bytes[run + 1];
-            cursor = run + 2;
-            let decoded = match escape {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'u' => {
-                    let (character, next) = self.unicode_escape(cursor, end)?;
-                    cursor = next;
-                    character
-                }
-                _ => {
-                    self.pos = run;
-                    return Err(self.error("invalid escape in a string"));
-                }
-            };
-            self.scratch.push(decoded);
-        }
-        Ok(())
-    }
-
-    /// `XXXX` after `\u` at `at`, joining a surrogate pair when one follows.
-    /// A lone surrogate decodes to U+FFFD, as Go's encoding/json does.
-    fn unicode_escape(&mut self, at: usize, end: usize) -> Result<(char, usize), ConvertError> {
-        let Some(unit) = hex4(&self.bytes[at..end]) else {
-            self.pos = at;
-            return Err(self.error("invalid unicode escape in a string"));
-        };
-        let next = at + 4;
-
-        match unit {
-            0xD800..=0xDBFF => {
-                let rest = &self.bytes[next..end];
-                let low = match rest {
-                    [b'\\', b'u', tail @ ..] => hex4(tail),
-                    _ => None,
-                };
-                match low {
-                    Some(low @ 0xDC00..=0xDFFF) => {
-                        let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                        Ok((char::from_u32(scalar).unwrap_or('\u{FFFD}'), next + 6))
-                    }
-                    _ => Ok(('\u{FFFD}', next)),
-                }
-            }
-            0xDC00..=0xDFFF => Ok(('\u{FFFD}', next)),
-            _ => Ok((char::from_u32(unit).unwrap_or('\u{FFFD}'), next)),
-        }
-    }
-
-    fn number(&mut self) -> Result<Dynamic, ConvertError> {
-        let start = self.pos;
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
-
-        let mut magnitude: u64 = 0;
-        let mut overflow = false;
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => {
-                while let Some(digit @ b'0'..=b'9') = self.peek() {
-                    let next = magnitude
-                        .checked_mul(10)
-                        .and_then(|value| value.checked_add(u64::from(digit - b'0')));
-                    match next {
-                        Some(value) => magnitude = value,
-                        None => overflow = true,
-                    }
-                    self.pos += 1;
-                }
-            }
-            _ => return Err(self.error("invalid number")),
-        }
-
-        let mut fractional = false;
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            self.digits()?;
-            fractional = true;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            self.digits()?;
-            fractional = true;
-        }
-
-        if !fractional && !overflow {
-            if !negative && magnitude <= i64::MAX as u64 {
-                return Ok(Dynamic::from_int(magnitude as i64));
-            }
-            // -0 stays a float, as in serde_json
-            if negative && magnitude != 0 && magnitude <= i64::MAX as u64 + 1 {
-                return Ok(Dynamic::from_int((magnitude as i64).wrapping_neg()));
-            }
-        }
-        self.float(start)
-    }
-
-    fn digits(&mut self) -> Result<(), ConvertError> {
-        if !matches!(self.peek(), Some(b'0'..=b'9')) {
-            return Err(self.error("invalid number"));
-        }
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        Ok(())
-    }
-
-    fn float(&mut self, start: usize) -> Result<Dynamic, ConvertError> {
-        match self.text[start..self.pos].parse::<f64>() {
-            Ok(value) if value.is_finite() => Ok(Dynamic::from_float(value)),
-            _ => {
-                self.pos = start;
-                Err(self.error("number out of range"))
-            }
-        }
-    }
-}
-
-/// A quick hash of at most `CACHED_LENGTH` bytes: a few (overlapping)
-/// words rather than every byte. Collisions only cost a cache miss.
-fn hash_bytes(raw: &[u8]) -> u64 {
-    let word = |at: usize| {
-        let mut bytes = [0u8; 8];
-        let end = raw.len().min(at + 8);
-        bytes[..end - at].copy_from_slice(&raw[at..end]);
-        u64::from_le_bytes(bytes)
-    };
-    let length = raw.len();
-    let (first, middle, last) = if length <= 8 {
-        (word(0), 0, 0)
-    } else {
-        (word(0), word(length / 2 - 4), word(length - 8))
-    };
-    let mixed = first ^ middle.rotate_left(21) ^ last.rotate_left(42) ^ length as u64;
-    mixed.wrapping_mul(0x517c_c1b7_2722_0a95) ^ (mixed >> 29)
 }
 
 /// Where an object's members start on the parser's stacks.
@@ -534,68 +381,4 @@ struct Starts {
     key: usize,
     raw: usize,
     value: usize,
-}
-
-fn hex4(bytes: &[u8]) -> Option<u32> {
-    let digits = bytes.get(..4)?;
-    let mut value = 0;
-    for &digit in digits {
-        value = value * 16 + char::from(digit).to_digit(16)?;
-    }
-    Some(value)
-}
-
-/// A direct-mapped cache of short string values, keyed by their raw bytes
-/// in the input: a hit shares the `ImmutableString` instead of allocating.
-/// A string is cached the second time its slot sees it in a row, so unique
-/// strings (PIDs) pass through without evicting the frequent ones.
-struct StringCache<'a> {
-    slots: Vec<Option<(&'a [u8], ImmutableString)>>,
-    /// The hash of the last string offered to each slot.
-    seen: Vec<u64>,
-}
-
-/// A slot index and the hash of the raw bytes.
-#[derive(Clone, Copy)]
-struct Slot {
-    index: usize,
-    hash: u64,
-}
-
-/// Longer strings are rarely repeated; hashing them would not pay.
-const CACHED_LENGTH: usize = 48;
-const SLOT_BITS: u32 = 12;
-
-impl<'a> StringCache<'a> {
-    fn new() -> Self {
-        StringCache {
-            slots: vec![None; 1 << SLOT_BITS],
-            seen: vec![0; 1 << SLOT_BITS],
-        }
-    }
-
-    fn slot(&self, raw: &[u8]) -> Option<Slot> {
-        if raw.len() > CACHED_LENGTH {
-            return None;
-        }
-        let hash = hash_bytes(raw);
-        let index = (hash >> (64 - SLOT_BITS)) as usize;
-        Some(Slot { index, hash: hash | 1 })
-    }
-
-    fn get(&self, slot: Slot, raw: &[u8]) -> Option<ImmutableString> {
-        match &self.slots[slot.index] {
-            Some((key, value)) if *key == raw => Some(value.clone()),
-            _ => None,
-        }
-    }
-
-    /// A string that missed: cached if its slot saw it last time too.
-    fn offer(&mut self, slot: Slot, raw: &'a [u8], value: &ImmutableString) {
-        if self.seen[slot.index] == slot.hash {
-            self.slots[slot.index] = Some((raw, value.clone()));
-        } else {
-            self.seen[slot.index] = slot.hash;
-        }
-    }
 }
