@@ -281,3 +281,53 @@ fn closed_pipe_ends_quietly() {
     assert!(status.success(), "{status:?} {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// Runs a script that starts a sampler and loops, sends `signal` once the
+/// sampler runs, and returns the exit code.
+fn signal_a_sampling_script(harness: &Harness, signal: i32) -> i32 {
+    let script = harness.home.path().join("sampling.rhai");
+    let source = r#"let s = sample_start(#{tool: "node_info", interval_ms: 500, duration_sec: 60});
+print("started " + s.id);
+loop { sleep(50); }"#;
+    std::fs::write(&script, source).expect("script");
+
+    let mut child = harness
+        .command(&["run", script.to_str().expect("utf-8 path")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ergosh runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut byte = [0_u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("started") {
+        assert_eq!(stdout.read(&mut byte).expect("read"), 1, "exited before sampling");
+        seen.push(byte[0]);
+    }
+
+    assert_eq!(running_samplers(harness).len(), 1, "the sampler runs before the signal");
+
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: sends a signal to the child this test started.
+    unsafe { libc::kill(pid, signal) };
+    child.wait().expect("ergosh exits").code().unwrap_or(-1)
+}
+
+fn running_samplers(harness: &Harness) -> Vec<(String, String, String)> {
+    let samplers = harness.simulator.control().samplers();
+    samplers.into_iter().filter(|(_, _, status)| status == "running").collect()
+}
+
+#[test]
+fn sigterm_during_run_stops_the_scripts_samplers() {
+    let harness = Harness::new();
+    assert_eq!(signal_a_sampling_script(&harness, libc::SIGTERM), 143);
+    assert_eq!(running_samplers(&harness), []);
+}
+
+#[test]
+fn ctrl_c_during_run_stops_the_scripts_samplers() {
+    let harness = Harness::new();
+    assert_eq!(signal_a_sampling_script(&harness, libc::SIGINT), 130);
+    assert_eq!(running_samplers(&harness), []);
+}
