@@ -3,16 +3,20 @@
 //! one that is never held in memory.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
+use tokio::time::Sleep;
 
 /// Bodies above this size go out chunked, as Go's server sends them.
 const CHUNKING_THRESHOLD: usize = 2048;
 const FILLER_CHUNK: usize = 64 * 1024;
+const BREAK_PAUSE: Duration = Duration::from_millis(100);
 
 /// The body of one simulator response.
 pub struct SimBody {
@@ -24,8 +28,9 @@ pub struct SimBody {
 /// What follows the chunks.
 enum Then {
     End,
-    /// Fail the body, so the connection is cut.
-    Break,
+    /// Fail the body, so the connection is cut; after a pause, so the
+    /// headers and the first part have left the server.
+    Break(Option<Pin<Box<Sleep>>>),
     /// `remaining` filler bytes, then the closing chunk.
     Filler {
         remaining: u64,
@@ -69,7 +74,7 @@ impl SimBody {
         SimBody {
             chunks: VecDeque::from([half]),
             size: Some(whole.len() as u64),
-            then: Then::Break,
+            then: Then::Break(None),
         }
     }
 
@@ -93,17 +98,23 @@ impl Body for SimBody {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _context: &mut Context<'_>,
+        context: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         if let Some(chunk) = self.chunks.pop_front() {
             return Poll::Ready(Some(Ok(Frame::data(chunk))));
         }
         match &mut self.then {
             Then::End => Poll::Ready(None),
-            Then::Break => Poll::Ready(Some(Err(io::Error::new(
-                io::ErrorKind::ConnectionAborted,
-                "fault: body cut",
-            )))),
+            Then::Break(pause) => {
+                let pause = pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(BREAK_PAUSE)));
+                if pause.as_mut().poll(context).is_pending() {
+                    return Poll::Pending;
+                }
+                Poll::Ready(Some(Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "fault: body cut",
+                ))))
+            }
             Then::Filler { remaining, closing } => {
                 if *remaining > 0 {
                     let length = (*remaining).min(FILLER_CHUNK as u64) as usize;

@@ -107,6 +107,30 @@ pub fn send_within(
     read_reply(stream)
 }
 
+/// Sends a request and answers every byte the server sent until it closed
+/// the connection (or failed it).
+pub fn send_for_bytes(address: SocketAddr, body: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("write");
+    stream.write_all(body).expect("write");
+    let mut received = Vec::new();
+    let mut buffer = [0; 4096];
+    while let Ok(count) = stream.read(&mut buffer) {
+        if count == 0 {
+            break;
+        }
+        received.extend_from_slice(&buffer[..count]);
+    }
+    received
+}
+
 fn read_reply(stream: TcpStream) -> io::Result<Reply> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
