@@ -190,12 +190,14 @@ fn use_node_and_on_fill_the_node_argument() {
     h.run("use_node(())");
     h.run(&format!("on({other:?}, || node_env())"));
     h.run("node_env()");
+    h.run(&format!("use_node({other:?}); on((), || node_env()); use_node(())"));
 
     let stats = h.calls_of("runtime_stats");
     assert_eq!(stats[0].get("node").and_then(|n| n.as_str()), Some(other.as_str()));
     let env = h.calls_of("node_env");
     assert_eq!(env[0].get("node").and_then(|n| n.as_str()), Some(other.as_str()));
     assert!(env[1].get("node").is_none(), "{:?}", env[1]);
+    assert!(env[2].get("node").is_none(), "on(()) is the entry node: {:?}", env[2]);
 }
 
 #[test]
@@ -230,6 +232,16 @@ fn samplers_read_incrementally_and_finish_stops_them() {
 
 fn sequence(sample: &Dynamic) -> i64 {
     sample.as_map_ref().unwrap()["sequence"].as_int().unwrap()
+}
+
+#[test]
+fn follow_stops_when_the_closure_answers_false() {
+    let mut h = Harness::plain();
+    h.run(r#"let s = sample_start(#{tool: "node_info", interval_ms: 500});"#);
+    h.control.advance(Duration::from_millis(2200));
+    assert_eq!(h.eval("s.follow(|x| false)").as_int(), Ok(1));
+    let seen = h.eval("let seen = []; s.follow(|x| { seen.push(x.sequence); seen.len() < 2 }); seen");
+    assert_eq!(seen.into_array().unwrap().len(), 2);
 }
 
 #[test]

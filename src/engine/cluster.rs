@@ -51,7 +51,8 @@ pub(crate) fn is_fanned_out() -> bool {
     FANNED_OUT.with(|flag| *flag.borrow())
 }
 
-/// Run `body` with the node overridden on this thread.
+/// Run `body` with the node overridden on this thread (`None`: the entry
+/// node, whatever the session default).
 pub(crate) fn with_node<T>(node: Option<String>, body: impl FnOnce() -> T) -> T {
     struct Restore;
     impl Drop for Restore {
@@ -198,6 +199,10 @@ pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>, names_out: &mu
             })
         },
     );
+
+    engine.register_fn("on", |context: NativeCallContext, _: (), closure: FnPtr| {
+        with_node(None, || closure.call_within_context::<Dynamic>(&context, ()))
+    });
 
     let s = shared.clone();
     engine.register_fn("nodes", move || -> Result<Array, Box<EvalAltResult>> {

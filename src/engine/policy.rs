@@ -22,6 +22,7 @@ pub(crate) fn decide(
     match policy {
         ActionPolicy::Allow => Decision::Run,
         ActionPolicy::Refuse { reason } => {
+            let reason = reason.strip_prefix("refused: ").unwrap_or(reason);
             Decision::Refuse(format!("refused: {tool} is an action tool; {reason}"))
         }
         ActionPolicy::Confirm if frontend.confirm(call_text) => Decision::Run,
@@ -160,6 +161,11 @@ mod tests {
             )
         );
         assert!(frontend.asked.lock().unwrap().is_empty());
+        let prefixed = ActionPolicy::Refuse { reason: "refused: the session is read-only".into() };
+        assert_eq!(
+            decide(&prefixed, "send_exit", "x", &frontend),
+            Decision::Refuse("refused: send_exit is an action tool; the session is read-only".into())
+        );
         assert_eq!(decide(&ActionPolicy::Allow, "process_kill", "x", &frontend), Decision::Run);
     }
 }

@@ -15,10 +15,10 @@ pub struct FunctionDoc {
     pub doc: String,
 }
 
-/// The compiled prelude and what went wrong loading it.
+/// The compiled prelude files and what went wrong compiling them.
 pub(crate) struct Prelude {
-    pub(crate) ast: AST,
-    pub(crate) warnings: Vec<String>,
+    files: Vec<(String, AST)>,
+    warnings: Vec<String>,
 }
 
 /// Compile every embedded file; a file that fails is left out with a
@@ -28,25 +28,39 @@ pub(crate) fn compile(engine: &Engine) -> Prelude {
 }
 
 pub(crate) fn compile_files(engine: &Engine, files: &[(&str, &str)]) -> Prelude {
-    let mut ast = AST::empty();
+    let mut compiled = Vec::new();
     let mut warnings = Vec::new();
     for (name, source) in files {
         match engine.compile(source) {
             Ok(mut file) => {
                 file.set_source(format!("prelude/{name}"));
-                ast = ast.merge(&file);
+                compiled.push((name.to_string(), file));
             }
             Err(error) => warnings.push(format!("prelude `{name}` not loaded: {error}")),
         }
     }
-    Prelude { ast, warnings }
+    Prelude { files: compiled, warnings }
 }
 
-/// Run the prelude's statements once and turn it into a module; its
-/// functions keep their own namespace and module-level constants.
-pub(crate) fn into_module(engine: &Engine, prelude: &Prelude) -> Result<Module, String> {
-    Module::eval_ast_as_new(Scope::new(), &prelude.ast, engine)
-        .map_err(|error| format!("prelude not loaded: {error}"))
+/// Run the prelude's statements once and turn it into modules, with the
+/// ASTs they came from. All files together form one module, so they share
+/// constants; when that fails, each file is tried on its own and those
+/// that fail are left out with a warning.
+pub(crate) fn into_modules(engine: &Engine, prelude: Prelude) -> (Vec<(Module, AST)>, Vec<String>) {
+    let mut warnings = prelude.warnings;
+    let whole = prelude.files.iter().fold(AST::empty(), |all, (_, file)| all.merge(file));
+    if let Ok(module) = Module::eval_ast_as_new(Scope::new(), &whole, engine) {
+        return (vec![(module, whole)], warnings);
+    }
+
+    let mut modules = Vec::new();
+    for (name, file) in prelude.files {
+        match Module::eval_ast_as_new(Scope::new(), &file, engine) {
+            Ok(module) => modules.push((module, file)),
+            Err(error) => warnings.push(format!("prelude `{name}` not loaded: {error}")),
+        }
+    }
+    (modules, warnings)
 }
 
 /// The public functions of the prelude with their doc comments.
@@ -95,12 +109,15 @@ mod tests {
         let files = [
             ("a.rhai", "/// Twice a number.\nfn twice(x) { x * 2 }\nconst LIMIT = 3;"),
             ("b.rhai", "fn broken( {"),
+            ("c.rhai", "fn fine() { 1 }\nlet x = 1 / 0;"),
         ];
-        let prelude = compile_files(&engine, &files);
-        assert_eq!(prelude.warnings.len(), 1);
-        assert!(prelude.warnings[0].contains("`b.rhai`"), "{}", prelude.warnings[0]);
+        let (modules, warnings) = into_modules(&engine, compile_files(&engine, &files));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("`b.rhai`"), "{}", warnings[0]);
+        assert!(warnings[1].contains("`c.rhai`"), "{}", warnings[1]);
 
-        let docs = docs(&prelude.ast);
+        assert_eq!(modules.len(), 1);
+        let docs = docs(&modules[0].1);
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].name, "twice");
         assert_eq!(docs[0].params, ["x"]);
@@ -111,11 +128,14 @@ mod tests {
     fn prelude_functions_are_global_and_see_their_constants() {
         let mut engine = Engine::new();
         let files = [
-            ("a.rhai", "const LIMIT = 3;\nfn limit() { global::LIMIT }\nfn twice_limit() { limit() * 2 }"),
+            ("a.rhai", "const LIMIT = 3;\nfn limit() { global::LIMIT }"),
+            ("b.rhai", "fn twice_limit() { limit() * 2 }"),
         ];
-        let prelude = compile_files(&engine, &files);
-        let module = into_module(&engine, &prelude).unwrap();
-        engine.register_global_module(module.into());
+        let (modules, warnings) = into_modules(&engine, compile_files(&engine, &files));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        for (module, _) in modules {
+            engine.register_global_module(module.into());
+        }
         assert_eq!(engine.eval::<i64>("twice_limit()").unwrap(), 6);
     }
 

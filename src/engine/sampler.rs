@@ -188,24 +188,37 @@ impl Sampler {
         }
     }
 
-    /// New samples since the last read; moves the cursor.
+    /// New samples since the last read; moves the cursor past them.
     fn read(&self) -> Fallible<Batch> {
-        let since = *lock(&self.state.cursor);
-        let batch = self.fetch(since)?;
-        let newest = batch.samples.iter().filter_map(sequence_of).max();
-        if let Some(newest) = newest {
-            let mut cursor = lock(&self.state.cursor);
-            *cursor = (*cursor).max(newest);
+        let batch = self.fetch(self.cursor())?;
+        if let Some(newest) = batch.samples.iter().filter_map(sequence_of).max() {
+            self.advance_cursor(newest);
         }
         Ok(batch)
     }
 
-    /// Poll until the sampler completes, handing every new sample to `each`.
-    fn poll(&self, mut each: impl FnMut(Dynamic) -> Fallible<()>) -> Fallible<()> {
+    fn cursor(&self) -> INT {
+        *lock(&self.state.cursor)
+    }
+
+    fn advance_cursor(&self, sequence: INT) {
+        let mut cursor = lock(&self.state.cursor);
+        *cursor = (*cursor).max(sequence);
+    }
+
+    /// Poll until the sampler completes, handing every new sample to
+    /// `each`; stops early when `each` answers `false`, leaving the samples
+    /// not handed over for the next read.
+    fn poll(&self, mut each: impl FnMut(Dynamic) -> Fallible<bool>) -> Fallible<()> {
         loop {
-            let batch = self.read()?;
+            let batch = self.fetch(self.cursor())?;
             for sample in batch.samples {
-                each(sample)?;
+                if let Some(sequence) = sequence_of(&sample) {
+                    self.advance_cursor(sequence);
+                }
+                if !each(sample)? {
+                    return Ok(());
+                }
             }
             if batch.completed {
                 return Ok(());
@@ -219,7 +232,7 @@ impl Sampler {
         self.shared.frontend.call_started(&format!("waiting for sampler {}", self.state.id));
         let result = self.poll(|sample| {
             all.push(sample);
-            Ok(())
+            Ok(true)
         });
         self.shared.frontend.call_finished();
         result.map(|_| all)
@@ -329,9 +342,11 @@ pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>, names_out: &mu
         "follow",
         |context: NativeCallContext, s: &mut Sampler, closure: FnPtr| -> Fallible<INT> {
             let mut seen: INT = 0;
+            // The closure may answer `false` to stop following.
             s.poll(|sample| {
                 seen += 1;
-                closure.call_within_context::<Dynamic>(&context, (sample,)).map(|_| ())
+                let answer = closure.call_within_context::<Dynamic>(&context, (sample,))?;
+                Ok(answer.as_bool() != Ok(false))
             })?;
             Ok(seen)
         },

@@ -76,17 +76,15 @@ impl Session {
         self.prelude = AST::empty();
         if self.load_prelude {
             let compiled = prelude::compile(&engine);
-            for warning in &compiled.warnings {
+            let (modules, warnings) = prelude::into_modules(&engine, compiled);
+            for warning in &warnings {
                 self.shared.frontend.warn(warning);
             }
-            match prelude::into_module(&engine, &compiled) {
-                Ok(module) => {
-                    engine.register_global_module(module.into());
-                    self.prelude = compiled.ast;
-                    tracing::debug!("prelude loaded");
-                }
-                Err(warning) => self.shared.frontend.warn(&warning),
+            for (module, ast) in modules {
+                engine.register_global_module(module.into());
+                self.prelude = self.prelude.merge(&ast);
             }
+            tracing::debug!("prelude loaded");
         }
         self.engine = engine;
         self.native_names = names;
