@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use ergosh::sim::{Fault, FaultRule};
 use serde_json::{json, Value};
 use sim_support::{
-    call, json_text, manual, ping, post, post_raw, rpc, send, send_for_bytes, send_within, text,
+    call, error, json_text, manual, ping, post, post_raw, rpc, send, send_for_bytes, send_within,
+    text,
 };
 
 fn tool_call_body(tool: &str) -> Value {
@@ -226,6 +227,13 @@ fn the_tool_list_changes_after_the_next_call() {
     let after = names();
     assert_ne!(before, after);
     assert!(!after.contains(&"send_exit".to_string()));
+    let (code, message) = error(&call(address, "send_exit", json!({"pid": "<1.0.1>"})));
+    assert_eq!(
+        (code, message.as_str()),
+        (-32602, "unknown tool: send_exit")
+    );
+    let top = json_text(&call(address, "process_top", json!({"limit": 3})));
+    assert_eq!(top.as_array().map(Vec::len), Some(3));
     control.clear_faults();
     assert_eq!(names(), before);
 }

@@ -3,7 +3,7 @@
 //! the call record and the fault rules.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -190,7 +190,8 @@ impl Cluster {
         tool: &str,
         arguments: Option<Map<String, Value>>,
     ) -> Result<ToolText, String> {
-        if !schema::has_tool(tool) {
+        let changed = self.tools_changed.load(Ordering::SeqCst);
+        if !schema::has_tool_now(tool, changed) {
             return Err(format!("unknown tool: {tool}"));
         }
         if arguments.is_none() && schema::takes_arguments(tool) {
@@ -201,6 +202,14 @@ impl Cluster {
         if tool != "call_process" {
             arguments.remove("timeout");
         }
+        // The tool a changed list adds is the busiest processes by
+        // running time, answered by `process_list`.
+        let tool = if tool == schema::EXTRA_TOOL_NAME {
+            arguments.insert("sort_by".to_string(), Value::from("running_time"));
+            "process_list"
+        } else {
+            tool
+        };
 
         let reply = tokio::task::block_in_place(|| {
             let now = self.clock.now_ms();

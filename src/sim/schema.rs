@@ -306,9 +306,15 @@ const TOOLS: &[Tool] = &[
     open("process_kill", "Kills a process at once, leaving it a zombee; send_exit is the gentle way.", &[param("pid", "string", "Process identifier")], &["pid"]),
 ];
 
+/// The tool a `ChangeTools` fault takes out of the list.
+const REMOVED_TOOL: &str = "send_exit";
+
+/// The name of the tool a `ChangeTools` fault adds to the list.
+pub const EXTRA_TOOL_NAME: &str = "process_top";
+
 /// The tool a `ChangeTools` fault adds to the list.
 const EXTRA_TOOL: Tool = open(
-    "process_top",
+    EXTRA_TOOL_NAME,
     "The busiest processes by one measure (appears after an upgrade of the node).",
     &[param("limit", "integer", "How many processes to answer")],
     &[],
@@ -319,10 +325,18 @@ pub fn has_tool(name: &str) -> bool {
     TOOLS.iter().any(|tool| tool.name == name)
 }
 
+/// Whether the node has this tool, in its normal or its changed list.
+pub fn has_tool_now(name: &str, changed: bool) -> bool {
+    if !changed {
+        return has_tool(name);
+    }
+    name == EXTRA_TOOL_NAME || (name != REMOVED_TOOL && has_tool(name))
+}
+
 /// Whether the tool takes parameters of its own: such tools fail when the
 /// call carries no `arguments` at all, as Go fails to decode nothing.
 pub fn takes_arguments(name: &str) -> bool {
-    TOOLS.iter().any(|tool| tool.name == name && !tool.closed)
+    name == EXTRA_TOOL_NAME || TOOLS.iter().any(|tool| tool.name == name && !tool.closed)
 }
 
 /// The full list as `tools/list` answers it.
@@ -334,7 +348,7 @@ pub fn tool_specs() -> Vec<ToolSpec> {
 pub fn changed_tool_specs() -> Vec<ToolSpec> {
     let mut specs: Vec<ToolSpec> = tool_specs()
         .into_iter()
-        .filter(|spec| spec.name != "send_exit")
+        .filter(|spec| spec.name != REMOVED_TOOL)
         .collect();
     let extra = spec(&EXTRA_TOOL);
     specs.push(extra);
