@@ -46,7 +46,7 @@ struct Harness {
     frontend: Arc<Recorder>,
     control: SimControl,
     _runtime: tokio::runtime::Runtime,
-    _sim: Simulator,
+    sim: Option<Simulator>,
 }
 
 impl Harness {
@@ -63,7 +63,7 @@ impl Harness {
         let caller = Caller::new(client, runtime.handle().clone(), Interrupt::new());
         let frontend = Arc::new(Recorder::default());
         let session = Session::new(caller, options, frontend.clone()).expect("session");
-        Harness { session, frontend, control: sim.control(), _runtime: runtime, _sim: sim }
+        Harness { session, frontend, control: sim.control(), _runtime: runtime, sim: Some(sim) }
     }
 
     fn plain() -> Harness {
@@ -242,6 +242,25 @@ fn follow_stops_when_the_closure_answers_false() {
     assert_eq!(h.eval("s.follow(|x| false)").as_int(), Ok(1));
     let seen = h.eval("let seen = []; s.follow(|x| { seen.push(x.sequence); seen.len() < 2 }); seen");
     assert_eq!(seen.into_array().unwrap().len(), 2);
+}
+
+#[test]
+fn raw_sampler_tools_stay_callable_and_untracked() {
+    let mut h = Harness::plain();
+    let started = h.eval(r#"tool("sample_start", #{tool: "node_info", interval_ms: 1000})"#);
+    assert!(started.is_map(), "{started}");
+    assert!(h.session.samplers().is_empty());
+    assert_eq!(h.calls_of("sample_start")[0].get("duration_sec").and_then(|d| d.as_i64()), Some(60));
+}
+
+#[test]
+fn a_node_that_went_away_is_a_connection_failure() {
+    let mut h = Harness::plain();
+    h.run("node_info()");
+    drop(h.sim.take());
+    let failure = h.session.eval("node_info()").unwrap_err();
+    assert!(matches!(failure, EvalFailure::Tool(CallError::Mcp(_))), "{failure:?}");
+    assert_eq!(failure.exit_code(), 2, "{failure}");
 }
 
 #[test]
