@@ -28,6 +28,10 @@ struct Column {
     width: usize,
     numeric: bool,
     constant: bool,
+    /// Identifies the row (a PID, a name): kept whole and dropped last.
+    leading: bool,
+    /// The widest cell, the header not counted.
+    content: usize,
 }
 
 /// A measured grid, ready to fit and write.
@@ -51,6 +55,8 @@ impl Grid {
                 name,
                 numeric: true,
                 constant: true,
+                leading: false,
+                content: 0,
             })
             .collect();
         let mut seen = vec![false; columns.len()];
@@ -60,7 +66,9 @@ impl Grid {
             let mut line = Vec::with_capacity(columns.len());
             for (index, column) in columns.iter_mut().enumerate() {
                 let cell = source.cell(row, index);
-                column.width = column.width.max(text_width(&cell.text));
+                let cell_width = text_width(&cell.text);
+                column.width = column.width.max(cell_width);
+                column.content = column.content.max(cell_width);
                 if !cell.text.is_empty() {
                     seen[index] = true;
                     column.numeric &= cell.numeric;
@@ -79,10 +87,18 @@ impl Grid {
         Grid { columns, texts, header, hidden: Vec::new() }
     }
 
+    /// Marks the columns that identify a row; they keep their width.
+    pub fn mark_leading(&mut self, names: &[&str]) {
+        for column in &mut self.columns {
+            column.leading = names.contains(&column.name.as_str());
+        }
+    }
+
     /// Narrows the grid to `width` terminal columns. Columns whose value is
     /// the same in every row (of three or more) go first when
-    /// `drop_constant`, since they say least; then long columns shrink; when even the narrowest layout is too
-    /// wide, columns go from the right.
+    /// `drop_constant`, since they say least; when even the narrowest layout
+    /// is too wide, text columns go from the right, then numbers; what is
+    /// left shrinks, the longest columns first.
     pub fn fit(&mut self, width: usize, rows: usize, drop_constant: bool) {
         while drop_constant && self.total(|column| column.width) > width && rows >= 3 {
             let Some(victim) = self.columns.iter().rposition(|column| column.constant) else {
@@ -91,7 +107,15 @@ impl Grid {
             self.hide(victim);
         }
         while self.columns.len() > 1 && self.total(minimum) > width {
-            self.hide(self.columns.len() - 1);
+            let droppable = |column: &Column| !column.leading;
+            let victim = self
+                .columns
+                .iter()
+                .skip(1)
+                .rposition(|column| droppable(column) && !column.numeric)
+                .or_else(|| self.columns.iter().skip(1).rposition(droppable))
+                .map_or(self.columns.len() - 1, |index| index + 1);
+            self.hide(victim);
         }
         if self.total(|column| column.width) > width {
             self.shrink(width);
@@ -203,7 +227,15 @@ impl Write for ErrorKeeper<'_> {
 
 /// The narrowest a column may become before columns are dropped instead.
 fn minimum(column: &Column) -> usize {
-    column.width.min(text_width(&column.name).clamp(4, 10))
+    let header = text_width(&column.name).clamp(4, 10);
+    if column.leading {
+        return column.width.min(24);
+    }
+    // A cut number would read as another number: only its header shrinks.
+    if column.numeric {
+        return column.width.min(column.content.max(header));
+    }
+    column.width.min(header)
 }
 
 /// Display columns of `text`; ASCII (almost every cell) counted by bytes.

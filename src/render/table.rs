@@ -113,6 +113,7 @@ pub fn write_records(
     let source = Records { rows, names, units };
 
     let mut grid = Grid::measure(&source, source.names.clone(), true);
+    grid.mark_leading(LEADING_KEYS);
     // Columns the caller chose are kept, constant or not.
     grid.fit(width, rows.len(), columns.is_none());
     grid.write(out, paint)?;
