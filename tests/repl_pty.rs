@@ -232,3 +232,24 @@ fn a_line_holding_the_token_is_not_stored() {
     assert!(history.contains("kept_line"), "{history}");
     assert!(!history.contains(secret), "{history}");
 }
+
+#[test]
+fn save_writes_a_script_and_never_overwrites_without_a_yes() {
+    let harness = Harness::new();
+    let mut session = harness.repl();
+    session.send_line("fn triple(x) { x * 3 }").expect("send");
+    session.exp_string(PROMPT).expect("prompt");
+
+    line(&mut session, ":save triage", "saved");
+    let path = harness.home.path().join("config").join("ergosh").join("scripts").join("triage.rhai");
+    let saved = std::fs::read_to_string(&path).expect("saved script");
+    assert!(saved.contains("fn triple"), "{saved}");
+
+    std::fs::write(&path, "// edited by hand\n").expect("edit");
+    session.send_line(":save triage").expect("send");
+    session.exp_string("overwrite it?").expect("asked");
+    session.send_line("no").expect("answer");
+    session.exp_string("not saved").expect("refused");
+    session.exp_string(PROMPT).expect("prompt");
+    assert_eq!(std::fs::read_to_string(&path).expect("script"), "// edited by hand\n");
+}
