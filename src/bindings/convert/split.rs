@@ -38,14 +38,20 @@ pub fn parse_parallel(text: &str) -> Result<Dynamic, ConvertError> {
     }
 
     thread::scope(|scope| {
-        let workers: Vec<_> = cuts
+        let spawned: Result<Vec<_>, _> = cuts
             .iter()
             .enumerate()
             .map(|(index, &cut)| {
                 let stop = cuts.get(index + 1).copied();
-                scope.spawn(move || Parser::new(text, cut).top_array_part(false, stop))
+                thread::Builder::new()
+                    .name("ergosh-json".to_string())
+                    .spawn_scoped(scope, move || Parser::new(text, cut).top_array_part(false, stop))
             })
             .collect();
+        // no threads to be had: one is enough (the scope still joins any started)
+        let Ok(workers) = spawned else {
+            return parse_sequential(text);
+        };
 
         let mut head = Parser::new(text, open + 1);
         let (mut items, mut end) = head.top_array_part(true, cuts.first().copied())?;
