@@ -341,15 +341,32 @@ pub fn rss_kib(pid: i32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// How many sockets a live process holds open.
-pub fn socket_count(pid: i32) -> Option<usize> {
+/// How many TCP sockets a live process holds open: its socket inodes
+/// that `/proc/PID/net/tcp{,6}` lists (signal pipes and other Unix
+/// sockets do not count).
+pub fn tcp_socket_count(pid: i32) -> Option<usize> {
     let entries = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
-    let sockets = entries
+    let inodes: Vec<String> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| std::fs::read_link(entry.path()).ok())
-        .filter(|target| target.to_string_lossy().starts_with("socket:"))
-        .count();
-    Some(sockets)
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            let inode = target.strip_prefix("socket:[")?.strip_suffix(']')?.to_string();
+            Some(inode)
+        })
+        .collect();
+    let mut tcp = std::collections::HashSet::new();
+    for table in ["tcp", "tcp6"] {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")) else {
+            continue;
+        };
+        for row in text.lines().skip(1) {
+            if let Some(inode) = row.split_whitespace().nth(9) {
+                tcp.insert(inode.to_string());
+            }
+        }
+    }
+    Some(inodes.iter().filter(|inode| tcp.contains(inode.as_str())).count())
 }
 
 /// Polls `condition` every 20 ms for at most `limit`.
