@@ -69,7 +69,7 @@ const PLAYBOOKS: &[(&str, &str, f64)] = &[
     ("events", "cluster: true, window_sec: 20", 20.0),
     ("goroutines", "cluster: true, window_sec: 20", 20.0),
     ("monitor", "duration_sec: 20, refreshes: 3, refresh_sec: 0.3", 30.0),
-    ("diagnose", "window_sec: 20", 20.0),
+    ("diagnose", "window_sec: 40", 40.0),
 ];
 
 /// Sim time every cluster has run before a playbook looks at it, so that
@@ -133,7 +133,7 @@ fn last_json(stdout: &str) -> Option<Value> {
     offsets.insert(0, 0);
     offsets.into_iter().rev().find_map(|at| {
         let tail = &stdout[at..];
-        if !tail.starts_with('{') {
+        if !tail.starts_with('{') && !tail.starts_with('[') {
             return None;
         }
         serde_json::from_str(tail.trim()).ok()
@@ -362,4 +362,38 @@ fn an_interrupted_monitor_leaves_no_sampler_running() {
     }
     let left = sim_samplers_running(&sim);
     assert!(left.is_empty(), "samplers left running after Ctrl-C: {left:?}");
+}
+
+/// Each example script with short parameters.
+const SCRIPTS: &[(&str, &[&str])] = &[
+    ("grew_most", &["window_sec=1"]),
+    ("top_talkers", &["window_sec=1"]),
+    ("wait_drain", &["name=checkout_worker", "timeout_sec=1", "interval_sec=0.5"]),
+    ("compare_nodes", &[]),
+    ("app_census", &[]),
+    ("diagnose", &["window_sec=10"]),
+];
+
+#[test]
+fn every_example_script_runs_against_the_cluster() {
+    let _serial = serial();
+    let sim = start(&["overload"], false, false);
+    in_parallel(SCRIPTS, |(name, params)| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ergosh"));
+        command.args(["--url", &sim.url(), "--format", "json", "--color", "never", "run"]);
+        command.arg(format!("scripts/{name}.rhai"));
+        for param in *params {
+            command.args(["--arg", param]);
+        }
+        let output = command.output().expect("ergosh runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            return Err(format!("{name}: {stderr}\n{stdout}"));
+        }
+        match last_json(&stdout).or_else(|| serde_json::from_str(stdout.trim()).ok()) {
+            Some(Value::Null) | None => Err(format!("{name}: no result in {stdout}")),
+            Some(_) => Ok(()),
+        }
+    });
 }
