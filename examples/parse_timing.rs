@@ -9,7 +9,7 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use ergosh::bindings::convert::{parse_json, parse_json_sequential};
+use ergosh::bindings::convert::{parse_json, parse_json_sequential, ConvertError};
 use rhai::{Dynamic, Engine, Scope};
 
 const ROUNDS: usize = 5;
@@ -29,37 +29,34 @@ fn main() {
         return;
     }
 
-    report("serde_json::Value (for scale)", || drop(serde_json::from_str::<serde_json::Value>(&text)));
     report("parse_json one thread, parse + drop", || drop(parse_json_sequential(&text)));
     report("parse_json split, parse + drop", || drop(parse_json(&text)));
-    let mut kept = Vec::new();
-    report("parse_json one thread, parse alone", || kept.push(parse_json_sequential(&text).expect("valid")));
-    report("drop of the parsed rows", || drop(kept.pop()));
-    report("parse_json split, parse alone", || kept.push(parse_json(&text).expect("valid")));
-    report("drop of the parsed rows", || drop(kept.pop()));
+    report_parse("parse_json one thread, parse alone", || parse_json_sequential(&text));
+    report_parse("parse_json split, parse alone", || parse_json(&text));
 
     let engine = Engine::new();
     for script in [
         "rows.filter(|p| p.MessagesMailbox > 10).len()",
         "rows.filter(|| this.MessagesMailbox > 10).len()",
     ] {
-        let mut prepared: Vec<Scope> = (0..ROUNDS)
-            .map(|_| {
-                let mut scope = Scope::new();
-                scope.push_dynamic("rows", parse_json(&text).expect("valid"));
-                scope
-            })
-            .collect();
         let mut count = 0;
-        report(&format!("filter + count `{script}`"), || {
-            let mut scope = prepared.pop().expect("one per round");
+        let (mut wall, mut cpu) = (0.0, 0.0);
+        for _ in 0..ROUNDS {
+            let mut scope = Scope::new();
+            scope.push_dynamic("rows", parse_json(&text).expect("valid"));
+            let (cpu_before, started) = (cpu_seconds(), Instant::now());
             let result: Dynamic = engine.eval_with_scope(&mut scope, script).expect("runs");
+            wall += started.elapsed().as_secs_f64();
+            cpu += cpu_seconds() - cpu_before;
             count = result.as_int().expect("a count");
-            std::mem::forget(scope);
-        });
+        }
+        let per_round = |seconds: f64| seconds * 1000.0 / ROUNDS as f64;
+        println!("filter + count `{script}`: {:.0} ms wall, {:.0} ms cpu", per_round(wall), per_round(cpu));
         println!("    counted {count}");
     }
-    println!("peak rss {} MiB (text {before} MiB before parsing)", rss_mib("VmHWM"));
+    println!("peak rss {} MiB", rss_mib("VmHWM"));
+    report("serde_json::Value (for scale)", || drop(serde_json::from_str::<serde_json::Value>(&text)));
+
 }
 
 /// Runs `round` ROUNDS times; prints the mean wall and CPU time per round.
@@ -72,6 +69,21 @@ fn report(label: &str, mut round: impl FnMut()) {
     let wall = started.elapsed().as_secs_f64() * 1000.0 / ROUNDS as f64;
     let cpu = (cpu_seconds() - cpu) * 1000.0 / ROUNDS as f64;
     println!("{label}: {wall:.0} ms wall, {cpu:.0} ms cpu");
+}
+
+/// Like `report`, timing the parse only: each result is dropped untimed
+/// before the next round, so one parsed copy is held at a time.
+fn report_parse(label: &str, parse: impl Fn() -> Result<Dynamic, ConvertError>) {
+    let (mut wall, mut cpu) = (0.0, 0.0);
+    for _ in 0..ROUNDS {
+        let (cpu_before, started) = (cpu_seconds(), Instant::now());
+        let value = parse().expect("valid");
+        wall += started.elapsed().as_secs_f64();
+        cpu += cpu_seconds() - cpu_before;
+        drop(value);
+    }
+    let per_round = |seconds: f64| seconds * 1000.0 / ROUNDS as f64;
+    println!("{label}: {:.0} ms wall, {:.0} ms cpu", per_round(wall), per_round(cpu));
 }
 
 /// User + system CPU time of this process so far (10 ms resolution).
