@@ -331,3 +331,40 @@ fn ctrl_c_during_run_stops_the_scripts_samplers() {
     assert_eq!(signal_a_sampling_script(&harness, libc::SIGINT), 130);
     assert_eq!(running_samplers(&harness), []);
 }
+
+#[test]
+fn profile_from_ergosh_config_supplies_url_node_and_read_only() {
+    let harness = Harness::new();
+    let node = harness.simulator.control().node_names()[1].clone();
+    let config = harness.home.path().join("ergosh.toml");
+    let text = format!(
+        "[profile.lab]\nurl = \"{}\"\nnode = \"{node}\"\nread_only = true\n",
+        harness.simulator.url()
+    );
+    std::fs::write(&config, text).expect("config");
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ergosh"));
+    isolate(&mut command, harness.home.path());
+    command.env("ERGOSH_CONFIG", &config).args(["--profile", "lab", "-e", "node_info().Name"]);
+    let run = Run::from(command.output().expect("ergosh runs"));
+    run.assert_code(0);
+    assert_eq!(run.stdout.trim(), node);
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ergosh"));
+    isolate(&mut command, harness.home.path());
+    let kill = r#"process_kill(#{pid: "<51D05CCD.0.1012>"})"#;
+    command.env("ERGOSH_CONFIG", &config).args(["--profile", "lab", "--allow-actions", "-e", kill]);
+    Run::from(command.output().expect("ergosh runs")).assert_code(1);
+    assert_eq!(harness.tools_called("process_kill"), 0);
+}
+
+#[test]
+fn unknown_profile_is_a_usage_error() {
+    let harness = Harness::new();
+    let config = harness.home.path().join("ergosh.toml");
+    std::fs::write(&config, "[profile.lab]\nurl = \"http://127.0.0.1:1/mcp\"\n").expect("config");
+    let mut command = harness.command(&["--profile", "prod", "-e", "1"]);
+    let run = Run::from(command.env("ERGOSH_CONFIG", &config).output().expect("ergosh runs"));
+    run.assert_code(2);
+    assert!(run.stderr.contains("unknown profile `prod` (known: lab)"), "{}", run.stderr);
+}
