@@ -163,7 +163,7 @@ impl Grid {
     }
 
     /// Writes the header, its rule, and then every row, in the kept columns.
-    pub fn write(&self, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+    pub fn write(mut self, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
         if self.columns.is_empty() {
             return Ok(());
         }
@@ -171,10 +171,11 @@ impl Grid {
             self.write_header(out, paint)?;
         }
 
-        let rows = self.texts.iter().map(|texts| {
-            self.columns
+        let columns = &self.columns;
+        let rows = self.texts.iter_mut().map(|texts| {
+            columns
                 .iter()
-                .map(|column| pad(&texts[column.index], column.width, column.numeric))
+                .map(|column| pad(std::mem::take(&mut texts[column.index]), column.width, column.numeric))
                 .collect::<Vec<String>>()
         });
 
@@ -193,7 +194,7 @@ impl Grid {
         let names: Vec<String> = self
             .columns
             .iter()
-            .map(|column| pad(&column.name, column.width, column.numeric))
+            .map(|column| pad(column.name.clone(), column.width, column.numeric))
             .collect();
         let line = format!(" {} ", names.join(" │ "));
         writeln!(out, "{}", paint.bold(&line))?;
@@ -249,18 +250,24 @@ fn text_width(text: &str) -> usize {
 
 /// Truncates `text` to `width` (with an ellipsis) and pads it, numbers to
 /// the right.
-pub fn pad(text: &str, width: usize, right: bool) -> String {
-    let text = truncate(text, width);
+pub fn pad(text: String, width: usize, right: bool) -> String {
+    let mut text = match truncate(&text, width) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cut) => cut,
+    };
     let fill = width.saturating_sub(text_width(&text));
-    let mut padded = String::with_capacity(text.len() + fill);
-    if right {
-        padded.extend(std::iter::repeat_n(' ', fill));
-        padded.push_str(&text);
-    } else {
-        padded.push_str(&text);
-        padded.extend(std::iter::repeat_n(' ', fill));
+    if fill == 0 {
+        return text;
     }
-    padded
+    if right {
+        let mut padded = String::with_capacity(text.len() + fill);
+        padded.extend(std::iter::repeat_n(' ', fill));
+        padded.push_str(&text);
+        padded
+    } else {
+        text.extend(std::iter::repeat_n(' ', fill));
+        text
+    }
 }
 
 /// Cuts `text` to `width` display columns, ending in `…` when cut.
@@ -298,7 +305,7 @@ mod tests {
 
     #[test]
     fn numbers_pad_on_the_left() {
-        assert_eq!(pad("42", 5, true), "   42");
-        assert_eq!(pad("ab", 4, false), "ab  ");
+        assert_eq!(pad("42".to_string(), 5, true), "   42");
+        assert_eq!(pad("ab".to_string(), 4, false), "ab  ");
     }
 }

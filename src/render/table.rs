@@ -116,8 +116,9 @@ pub fn write_records(
     grid.mark_leading(LEADING_KEYS);
     // Columns the caller chose are kept, constant or not.
     grid.fit(width, rows.len(), columns.is_none());
+    let hidden = grid.hidden().to_vec();
     grid.write(out, paint)?;
-    write_hidden_note(grid.hidden(), width, out, paint)
+    write_hidden_note(&hidden, width, out, paint)
 }
 
 fn write_hidden_note(hidden: &[String], width: usize, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
