@@ -113,10 +113,14 @@ fn ctrl_c_during_each_node_cancels_every_call_and_stops_every_sampler() {
         harness.control().samplers()
     );
     let relay = harness.relay();
-    let cancelled = wait_until(Duration::from_secs(2), || {
-        relay.count("notifications/cancelled") == nodes
-    });
-    assert!(cancelled, "{} of {nodes} cancelled:\n{}", relay.count("notifications/cancelled"), relay.sent());
+    let cancelled =
+        wait_until(Duration::from_secs(2), || relay.count("notifications/cancelled") == nodes);
+    assert!(
+        cancelled,
+        "{} of {nodes} cancelled:\n{}",
+        relay.count("notifications/cancelled"),
+        relay.sent()
+    );
 }
 
 #[test]
@@ -186,7 +190,10 @@ fn an_action_is_sent_only_after_yes_to_the_exact_call() {
     session.exp_string(PROMPT).expect("prompt");
     let calls = harness.control().calls();
     assert_eq!(calls.len(), 1, "{calls:?}");
-    assert_eq!((calls[0].tool.as_str(), &calls[0].arguments["level"]), ("log_level_set", &"debug".into()));
+    assert_eq!(
+        (calls[0].tool.as_str(), &calls[0].arguments["level"]),
+        ("log_level_set", &"debug".into())
+    );
 }
 
 #[test]
@@ -205,7 +212,8 @@ fn read_only_refuses_an_action_in_the_repl_without_asking() {
 #[test]
 fn the_token_stays_out_of_the_terminal_the_logs_and_the_history() {
     let token = "tok-r3pl-n3v3r-pr1nt3d";
-    let harness = Harness::with(SimOptions { token: Some(token.to_string()), ..SimOptions::test() });
+    let harness =
+        Harness::with(SimOptions { token: Some(token.to_string()), ..SimOptions::test() });
     let token_file = harness.file("token", token);
     harness.control().set_fault(FaultRule::for_tool("runtime_stats", Fault::Status(500)));
     let mut session = harness.repl(&["-vv", "--token-file", &token_file]);
@@ -238,7 +246,8 @@ fn sigkill_loses_only_the_line_being_typed() {
     let harness = Harness::new();
     let mut session = harness.repl(&[]);
     // Each answer differs from its line: the echo cannot be mistaken for it.
-    let lines: Vec<String> = (1..=5).map(|n| format!("let kept_{n} = {n}; kept_{n} * 1000")).collect();
+    let lines: Vec<String> =
+        (1..=5).map(|n| format!("let kept_{n} = {n}; kept_{n} * 1000")).collect();
     for (n, text) in lines.iter().enumerate() {
         line(&mut session, text, &format!("{}000", n + 1));
     }

@@ -255,10 +255,14 @@ proptest! {
 fn every_json_rpc_error_code_of_the_node_comes_back_as_rpc() {
     let _serial = one_at_a_time();
     let fixture = fixture();
-    for (code, id) in [(-32700, "null"), (-32600, "ID"), (-32601, "ID"), (-32602, "ID"), (-32603, "ID")] {
+    for (code, id) in
+        [(-32700, "null"), (-32600, "ID"), (-32601, "ID"), (-32602, "ID"), (-32603, "ID")]
+    {
         let mut body = br#"{"jsonrpc":"2.0","id":"#.to_vec();
         body.extend_from_slice(if id == "null" { b"null" } else { ID });
-        body.extend_from_slice(format!(r#","error":{{"code":{code},"message":"m {code}"}}}}"#).as_bytes());
+        body.extend_from_slice(
+            format!(r#","error":{{"code":{code},"message":"m {code}"}}}}"#).as_bytes(),
+        );
         fixture.server.answer_with(Answer { content_type: "application/json", body });
         match call(fixture) {
             Err(McpError::Rpc { code: got, message }) => {

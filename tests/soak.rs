@@ -96,7 +96,8 @@ fn monitors_started_and_stopped_for_30_s_keep_memory_flat_and_leave_no_sampler()
 #[test]
 fn sequential_calls_reuse_their_connections() {
     let harness = Harness::new().relayed();
-    let source = format!("let n = 0; for i in 0..{SEQUENTIAL_CALLS} {{ cluster_nodes(); n += 1; }} n");
+    let source =
+        format!("let n = 0; for i in 0..{SEQUENTIAL_CALLS} {{ cluster_nodes(); n += 1; }} n");
     let mut child = Running::spawn(harness.command(&["-e", &source]));
 
     let started = Instant::now();

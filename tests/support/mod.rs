@@ -235,6 +235,7 @@ fn cut(text: &str) -> String {
 
 /// Runs `command` to the end, reading both pipes, and measures the peak
 /// RSS of the child with `wait4`.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which std does not see
 pub fn run(command: &mut Command) -> Run {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
