@@ -19,7 +19,9 @@ const MAX_EXPR_DEPTH: usize = 256;
 const MAX_FUNCTION_EXPR_DEPTH: usize = 128;
 const MAX_STRING_SIZE: usize = 256 * 1024 * 1024;
 const MAX_ARRAY_SIZE: usize = 10_000_000;
-const MAX_MAP_SIZE: usize = 1_000_000;
+/// Rhai counts the entries of every map nested in a value: a full
+/// `process_list` of 100,000 processes holds 1.6 million.
+const MAX_MAP_SIZE: usize = 20_000_000;
 
 /// An engine with every function of the session registered; returns the
 /// names of the native functions too.
