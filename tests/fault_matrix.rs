@@ -66,6 +66,16 @@ fn a_silent_server_times_out_and_the_request_is_cancelled() {
 }
 
 #[test]
+fn a_server_silent_from_the_first_request_fails_the_connect_within_the_timeout() {
+    let harness = Harness::new();
+    harness.control().set_fault(FaultRule::always(Fault::NeverAnswer));
+    let run = harness.run(&["--timeout", "1", "-e", "node_info()"]);
+    run.assert_error(2, &[&harness.simulator.url()]);
+    assert!(run.elapsed < Duration::from_secs(5), "{run}");
+    assert!(harness.control().calls().is_empty());
+}
+
+#[test]
 fn a_body_cut_mid_way_is_a_protocol_error_and_not_retried() {
     let harness = Harness::new().relayed();
     harness.control().set_fault(FaultRule::for_tool("node_info", Fault::CloseMidBody));
@@ -417,6 +427,23 @@ fn sigterm_on_run_while_a_call_is_in_flight_exits_within_the_grace() {
     let run = child.finish(Duration::from_secs(8));
     assert_eq!(run.code, 143, "{run}");
     assert!(harness.running_samplers().is_empty(), "{:?}", harness.control().samplers());
+    assert!(harness.relay().wait_for("notifications/cancelled", Duration::from_secs(2)));
+}
+
+#[test]
+fn ctrl_c_on_eval_during_a_slow_call_cancels_it_and_exits_130() {
+    let harness = Harness::new().relayed();
+    let slow = FaultRule::for_tool("runtime_stats", Fault::Delay(Duration::from_secs(30)));
+    harness.control().set_fault(slow);
+    let child = Running::spawn(harness.command(&["-e", "runtime_stats()"]));
+    let in_flight =
+        support::wait_until(Duration::from_secs(10), || harness.calls_of("runtime_stats") == 1);
+    assert!(in_flight, "the slow call never went out");
+
+    child.signal(libc::SIGINT);
+    let run = child.finish(Duration::from_secs(3));
+    assert_eq!(run.code, 130, "{run}");
+    run.assert_no_panic();
     assert!(harness.relay().wait_for("notifications/cancelled", Duration::from_secs(2)));
 }
 
