@@ -2,6 +2,7 @@
 //! formatting, JSON and CSV files, trends, derived metrics, time.
 
 mod delta;
+mod predicate;
 mod rows;
 mod text;
 
@@ -22,10 +23,9 @@ type Fallible<T> = Result<T, Box<EvalAltResult>>;
 /// Height of a `plot()` in lines.
 const PLOT_HEIGHT: usize = 8;
 
-/// Every helper name, for completion and `function_names()`. (`filter` is
-/// Rhai's own array function, which `where` mirrors.)
+/// Every helper name, for completion and `function_names()`.
 pub(crate) const NAMES: &[&str] = &[
-    "table", "select", "where", "filter", "sort_by", "top", "group_by", "count_by", "sum",
+    "table", "select", "where", "filter", "count", "sort_by", "top", "group_by", "count_by", "sum",
     "pluck", "delta", "sleep", "now", "fmt_bytes", "fmt_duration", "fmt_secs", "to_json",
     "from_json", "save_json", "load_json", "to_csv", "plot", "spark", "drain", "liveness",
     "warn", "columns",
@@ -72,16 +72,24 @@ fn from_json_text(text: &str) -> Fallible<Dynamic> {
     parse_json(text).map_err(|e| thrown(format!("from_json: {e}")))
 }
 
-/// Call the predicate per row and keep (copies of) the rows it accepts.
-fn keep_where(context: &NativeCallContext, rows: &Array, predicate: &FnPtr) -> Fallible<Array> {
+/// The rows the predicate accepts (each kept row copied once).
+fn keep_where(context: &NativeCallContext, rows: &mut Array, predicate: &FnPtr) -> Fallible<Array> {
     let mut kept = Array::new();
-    for row in rows {
-        let accepted = predicate.call_within_context::<Dynamic>(context, (row.clone(),))?;
-        if accepted.as_bool().unwrap_or(false) {
+    predicate::for_each_answer(context, rows, predicate, |row, accepted| {
+        if accepted {
             kept.push(row.clone());
         }
-    }
+    })?;
     Ok(kept)
+}
+
+/// How many rows the predicate accepts, copying none.
+fn count_where(context: &NativeCallContext, rows: &mut Array, predicate: &FnPtr) -> Fallible<INT> {
+    let mut count: INT = 0;
+    predicate::for_each_answer(context, rows, predicate, |_, accepted| {
+        count += INT::from(accepted);
+    })?;
+    Ok(count)
 }
 
 pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>) {
@@ -107,6 +115,13 @@ fn register_rows(engine: &mut Engine) {
     });
     engine.register_fn("where", |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
         keep_where(&context, rows, &predicate)
+    });
+    // Replaces Rhai's own `filter` on arrays: same forms, no copy per call.
+    engine.register_fn("filter", |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
+        keep_where(&context, rows, &predicate)
+    });
+    engine.register_fn("count", |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
+        count_where(&context, rows, &predicate)
     });
     engine.register_fn("sort_by", |rows: Array, key: &str| rows::sort_by(rows, key, false));
     engine.register_fn("sort_by", |rows: Array, key: &str, descending: bool| {
