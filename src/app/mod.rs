@@ -98,6 +98,7 @@ impl Connected {
     /// A caller on another client of this run (after `:connect`).
     pub fn caller_for(&self, client: McpClient) -> Caller {
         Caller::new(client, self.runtime.handle().clone(), self.interrupt.clone())
+            .with_timeout(self.options.request_timeout)
     }
 
     /// Connects to another endpoint with the same token and limits.

@@ -60,16 +60,24 @@ fn finish(
     if signals.is_terminated() {
         return TERMINATED_EXIT;
     }
+    // The process ends next: freeing a result of 100,000 maps one by one
+    // would only delay the exit, so the session and the value are left to
+    // the operating system.
+    std::mem::forget(session);
 
     match result {
         Ok(value) => {
-            if let Err(error) = output.write_value(&value, output.format) {
+            let written = output.write_value(&value, output.format);
+            let findings = fail_on.is_some_and(|threshold| has_findings_at(&value, threshold));
+            std::mem::forget(value);
+            if let Err(error) = written {
                 warn(&format!("cannot write the result: {error}"), output.error_paint());
                 return EXIT_FAILURE;
             }
-            match fail_on {
-                Some(threshold) if has_findings_at(&value, threshold) => EXIT_FINDINGS,
-                _ => EXIT_OK,
+            if findings {
+                EXIT_FINDINGS
+            } else {
+                EXIT_OK
             }
         }
         Err(failure) => {

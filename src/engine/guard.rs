@@ -55,7 +55,9 @@ pub(crate) fn warnings(
     is_remote: impl FnOnce(&str) -> bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    if !PROFILES.contains(&tool) {
+    // A narrowed profile (filtered, one PID, or a short summary) is cheap
+    // enough to take in a loop or on every node.
+    if !PROFILES.contains(&tool) || is_narrowed(tool, args) {
         return out;
     }
 
@@ -89,6 +91,19 @@ pub(crate) fn warnings(
         }
     }
     out
+}
+
+/// Whether a profile call asks for a small part only: a filter, one PID,
+/// or a short goroutine summary (`debug: 1`) or heap top list.
+fn is_narrowed(tool: &str, args: &Map) -> bool {
+    const SHORT: i64 = 50;
+    let int = |key: &str| args.get(key).and_then(|v| v.as_int().ok());
+    let short = int("limit").is_some_and(|limit| (1..=SHORT).contains(&limit));
+    let summary = match tool {
+        "pprof_goroutines" => int("debug") == Some(1),
+        _ => true,
+    };
+    has_text(args, "filter") || has_text(args, "pid") || (short && summary)
 }
 
 fn has_text(args: &Map, key: &str) -> bool {
@@ -161,5 +176,23 @@ mod tests {
         assert!(fanned[0].contains("each_node"));
         assert!(warnings(&mut state, "pprof_goroutines", &Map::new(), true, |_| false).is_empty());
         assert!(warnings(&mut state, "node_info", &Map::new(), true, |_| false).is_empty());
+    }
+
+    #[test]
+    fn narrowed_profiles_never_warn() {
+        let mut state = GuardState::default();
+        let mut summary = args(&[("node", "backend@host")]);
+        summary.insert("debug".into(), Dynamic::from_int(1));
+        summary.insert("limit".into(), Dynamic::from_int(20));
+        for _ in 0..3 {
+            assert!(warnings(&mut state, "pprof_goroutines", &summary, true, |_| true).is_empty());
+        }
+        let mut top = Map::new();
+        top.insert("limit".into(), Dynamic::from_int(10));
+        assert!(warnings(&mut state, "pprof_heap", &top, true, |_| true).is_empty());
+
+        let mut full = summary.clone();
+        full.insert("debug".into(), Dynamic::from_int(2));
+        assert!(!warnings(&mut state, "pprof_goroutines", &full, false, |_| true).is_empty());
     }
 }

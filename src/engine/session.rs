@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, ParseError, Scope, AST};
@@ -13,7 +14,7 @@ use super::sampler::{self, SamplerInfo};
 use super::scripts::{self, ScriptInfo};
 use super::setup::build_engine;
 use super::state::{Pending, Shared};
-use super::{input, Frontend, SessionOptions};
+use super::{input, tools, Frontend, SessionOptions};
 use crate::bindings::{Caller, Catalog};
 use crate::interrupt::Interrupt;
 
@@ -107,6 +108,9 @@ impl Session {
     }
 
     fn evaluate(&mut self, source: &str, file: Option<&str>) -> Result<Dynamic, EvalFailure> {
+        if self.shared.tools_changed.swap(false, Ordering::SeqCst) {
+            self.build();
+        }
         let evaluation = self.shared.begin_evaluation();
         let mut ast = self
             .engine
@@ -155,7 +159,30 @@ impl Session {
             }
         }
         let position = if in_file { inner.position() } else { error.position() };
+        if let Some(message) = self.newly_offered(inner) {
+            return EvalFailure::script(message, position);
+        }
         EvalFailure::script(failure::message(&error), position)
+    }
+
+    /// For a call of a function that does not exist: whether the server
+    /// has offered a tool of that name since connect (the tool list is
+    /// fetched again, and the next line has the function).
+    fn newly_offered(&self, error: &EvalAltResult) -> Option<String> {
+        let EvalAltResult::ErrorFunctionNotFound(signature, _) = error else {
+            return None;
+        };
+        let name = signature.split(|c: char| c == ' ' || c == '(').next()?;
+        let caller = self.shared.caller();
+        if name.is_empty() || caller.catalog().get(name).is_some() {
+            return None;
+        }
+        let catalog = tools::refreshed(&self.shared, &caller)?;
+        catalog.get(name)?;
+        Some(format!(
+            "`{name}` is a tool the server added after ergosh connected; \
+             it is bound now: run the line again"
+        ))
     }
 
     /// A script named on the search path, or a file path as given.

@@ -37,6 +37,9 @@ pub(crate) struct Shared {
     /// The entry node's name, once asked (`None` inside: unknown).
     entry_node: Mutex<Option<Option<String>>>,
     evaluation: AtomicU64,
+    /// Set when the server's tool list was fetched again and differs from
+    /// the bound functions; the session rebinds before the next line.
+    pub(crate) tools_changed: std::sync::atomic::AtomicBool,
 }
 
 /// Lock a mutex, also after a panic elsewhere poisoned it.
@@ -64,6 +67,7 @@ impl Shared {
             guard: Mutex::new(GuardState::default()),
             entry_node: Mutex::new(None),
             evaluation: AtomicU64::new(0),
+            tools_changed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

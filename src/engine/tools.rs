@@ -9,7 +9,8 @@ use super::cluster;
 use super::guard;
 use super::policy::{self, Decision};
 use super::state::Shared;
-use crate::bindings::{nearest, CallError, Catalog, ParamKind, ToolSchema};
+use crate::bindings::{nearest, CallError, Caller, Catalog, ParamKind, ToolSchema};
+use crate::mcp::McpError;
 
 type CallResult = Result<Dynamic, Box<EvalAltResult>>;
 
@@ -31,7 +32,11 @@ pub(crate) fn fill_node(shared: &Shared, args: &mut Map) {
 /// Call a tool by name through the whole path.
 pub(crate) fn call(shared: &Shared, tool: &str, mut args: Map) -> CallResult {
     let caller = shared.caller();
-    let catalog = caller.catalog();
+    let mut catalog = caller.catalog();
+    if catalog.get(tool).is_none() {
+        // The server may have gained the tool since connect: look again once.
+        catalog = refreshed(shared, &caller).unwrap_or(catalog);
+    }
     let Some(schema) = catalog.get(tool) else {
         return Err(shared.call_failed(unknown_tool(&catalog, tool)));
     };
@@ -54,7 +59,29 @@ pub(crate) fn call(shared: &Shared, tool: &str, mut args: Map) -> CallResult {
     shared.frontend.call_started(&label);
     let result = caller.call(tool, arguments);
     shared.frontend.call_finished();
+    if result.as_ref().is_err_and(|error| is_unknown_to_server(error, tool)) {
+        // The server dropped the tool since connect: rebind before the next line.
+        refreshed(shared, &caller);
+    }
     result.map_err(|error| shared.call_failed(error))
+}
+
+/// Fetches the tool list again; flags the session for rebinding when it
+/// changed.
+pub(crate) fn refreshed(shared: &Shared, caller: &Caller) -> Option<Arc<Catalog>> {
+    let before: Vec<String> = caller.catalog().names().map(str::to_string).collect();
+    let catalog = caller.refresh().ok()?;
+    if !catalog.names().eq(before.iter().map(String::as_str)) {
+        tracing::debug!(tools = catalog.len(), "the server's tool list changed");
+        shared.tools_changed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    Some(catalog)
+}
+
+/// Whether the server answered that it has no such tool.
+fn is_unknown_to_server(error: &CallError, tool: &str) -> bool {
+    matches!(error, CallError::Mcp(McpError::Rpc { message, .. })
+        if message.starts_with("unknown tool") && message.contains(tool))
 }
 
 /// The policy for action tools, and for samplers that would call one.

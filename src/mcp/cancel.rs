@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tracing::debug;
 
-use crate::mcp::client::{encode, read, Inner, COURTESY_TIMEOUT};
+use crate::mcp::client::{encode, lock, read, Inner, COURTESY_TIMEOUT};
 
 /// Sends `notifications/cancelled` for a request whose future is dropped
 /// before it finished.
@@ -34,7 +34,8 @@ pub(super) fn cancel(inner: Arc<Inner>, id: u64, reason: String) {
     }
 
     let runtime = inner.runtime.clone();
-    runtime.spawn(async move {
+    let tracked = inner.clone();
+    let task = runtime.spawn(async move {
         let params = Params {
             request_id: id,
             reason: &reason,
@@ -53,4 +54,7 @@ pub(super) fn cancel(inner: Arc<Inner>, id: u64, reason: String) {
             Err(_) => debug!(request = id, "cancellation timed out"),
         }
     });
+    let mut pending = lock(&tracked.cancellations);
+    pending.retain(|task| !task.is_finished());
+    pending.push(task);
 }

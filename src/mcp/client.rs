@@ -54,6 +54,9 @@ pub(super) struct Inner {
     tools: RwLock<Arc<Vec<ToolSpec>>>,
     /// Where cancellations are spawned when a call is dropped off-runtime.
     pub(super) runtime: tokio::runtime::Handle,
+    /// Cancellations still being sent; `close()` waits for them so a run
+    /// that ends right after Ctrl-C still tells the server.
+    pub(super) cancellations: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 #[derive(Clone, Default)]
@@ -91,6 +94,7 @@ impl McpClient {
                 server_info: RwLock::new(Implementation::default()),
                 tools: RwLock::new(Arc::new(Vec::new())),
                 runtime,
+                cancellations: std::sync::Mutex::new(Vec::new()),
             }),
         };
 
@@ -191,6 +195,10 @@ impl McpClient {
     /// gets a DELETE for the session when it issued one.
     pub async fn close(&self) {
         self.inner.permits.close();
+        let pending = std::mem::take(&mut *lock(&self.inner.cancellations));
+        for cancellation in pending {
+            let _ = tokio::time::timeout(COURTESY_TIMEOUT, cancellation).await;
+        }
         let headers = {
             let mut session = write(&self.inner.session);
             let headers = session.headers.clone();
@@ -327,6 +335,10 @@ pub(super) fn encode<P: Serialize>(
 
 pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(super) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub(super) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
