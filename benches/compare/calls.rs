@@ -40,11 +40,26 @@ pub fn run(baselines: &Path) -> Result<bool> {
     let mut raw_samples = Vec::new();
     let mut keepalive_samples = Vec::new();
     let mut sdk_samples = Vec::new();
+    let mut client_samples = Vec::new();
+    let mut caller_samples = Vec::new();
     {
         let mut ergosh_side = || {
             let started = Instant::now();
             ergosh.run(&script)?;
             ergosh_samples.push(started.elapsed() / CALLS);
+
+            // Splits of ergosh's time: the MCP client alone, then the
+            // bindings (client + conversion) without Rhai.
+            let started = Instant::now();
+            for _ in 0..CALLS {
+                ergosh.client_call(TOOL)?;
+            }
+            client_samples.push(started.elapsed() / CALLS);
+            let started = Instant::now();
+            for _ in 0..CALLS {
+                ergosh.caller_call(TOOL)?;
+            }
+            caller_samples.push(started.elapsed() / CALLS);
             anyhow::Ok(())
         };
         let mut raw_side = || {
@@ -110,6 +125,12 @@ pub fn run(baselines: &Path) -> Result<bool> {
             ));
         }
     }
+    report::detail(&format!(
+        "splits per call: McpClient::call_tool {}, Caller::call {}, Rhai loop {}",
+        report::duration(report::median(&client_samples)),
+        report::duration(report::median(&caller_samples)),
+        report::duration(ergosh_median),
+    ));
     report::detail(&format!(
         "{CALLS} x `{TOOL}` per sample, {ROUNDS} rounds, medians of the per-call time"
     ));

@@ -27,8 +27,66 @@ impl Outcome {
     }
 }
 
+/// The flag that makes the bench binary a measuring helper (see
+/// [`helper_main`]).
+pub const HELPER_FLAG: &str = "--measure-child";
+
 /// Runs `command` to the end, its stdout and stderr read fully.
-pub fn run(command: &mut Command) -> io::Result<Outcome> {
+///
+/// A child spawned from this process would report this process's peak RSS
+/// (Linux records the old address space's high-water mark at `exec`, and a
+/// vforked child's is ours), so the child is started by a fresh copy of the
+/// bench binary, whose own footprint is a few MiB, and that helper reports
+/// the child's wall time and `wait4` peak RSS in a file.
+pub fn run(command: &Command) -> io::Result<Outcome> {
+    let report = tempfile::NamedTempFile::new()?;
+    let mut helper = Command::new(std::env::current_exe()?);
+    helper.arg(HELPER_FLAG).arg(report.path()).arg(command.get_program());
+    helper.args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => helper.env(name, value),
+            None => helper.env_remove(name),
+        };
+    }
+    let outcome = run_direct(&mut helper)?;
+
+    let measured = std::fs::read_to_string(report.path())?;
+    let numbers: Vec<u64> = measured
+        .split_whitespace()
+        .filter_map(|number| number.parse().ok())
+        .collect();
+    let [wall_nanos, max_rss_kib, status] = numbers[..] else {
+        return Err(io::Error::other(format!(
+            "the measuring helper failed: {}",
+            outcome.stderr.trim()
+        )));
+    };
+    Ok(Outcome {
+        wall: Duration::from_nanos(wall_nanos),
+        max_rss_kib,
+        is_success: status == 0,
+        ..outcome
+    })
+}
+
+/// The helper's side of [`run`]: `bench --measure-child REPORT PROGRAM ARGS...`
+/// runs the program with this process's stdio and writes
+/// `WALL_NANOS MAX_RSS_KIB STATUS` to REPORT.
+pub fn helper_main(args: &[String]) -> io::Result<()> {
+    let [report, program, rest @ ..] = args else {
+        return Err(io::Error::other("usage: --measure-child REPORT PROGRAM ARGS..."));
+    };
+    let started = Instant::now();
+    let child = Command::new(program).args(rest).spawn()?;
+    let (is_success, max_rss_kib) = reap(child.id())?;
+    let wall = started.elapsed();
+    let status = if is_success { 0 } else { 1 };
+    std::fs::write(report, format!("{} {max_rss_kib} {status}\n", wall.as_nanos()))
+}
+
+/// Runs `command` from this process, stdout and stderr read fully.
+fn run_direct(command: &mut Command) -> io::Result<Outcome> {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = command.spawn()?;

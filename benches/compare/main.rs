@@ -23,8 +23,19 @@ use std::time::Instant;
 use anyhow::Result;
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(child::HELPER_FLAG) {
+        return match child::helper_main(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
     // `cargo bench` passes `--bench`; a name filter picks workloads.
-    let filters: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
+    let filters: Vec<String> = args.into_iter().filter(|arg| !arg.starts_with('-')).collect();
     match run(&filters) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use ergosh::bindings::Caller;
@@ -12,6 +13,7 @@ use ergosh::engine::{Frontend, Session, SessionOptions};
 use ergosh::interrupt::Interrupt;
 use ergosh::mcp::{ClientOptions, McpClient};
 use rhai::Dynamic;
+use serde_json::Map;
 
 /// The release binary cargo built beside this bench.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_ergosh");
@@ -19,8 +21,9 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_ergosh");
 /// A session connected to one endpoint, with the runtime its client uses.
 pub struct InProcess {
     session: Session,
+    caller: Caller,
     // Kept alive for the client's connections; dropped last.
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl InProcess {
@@ -37,13 +40,31 @@ impl InProcess {
             .with_context(|| format!("cannot connect to `{url}`"))?;
         let caller = Caller::new(client, runtime.handle().clone(), Interrupt::new());
         let options = SessionOptions::default();
-        let session = Session::new(caller, options, Arc::new(Quiet))?;
-        Ok(InProcess { session, _runtime: runtime })
+        let session = Session::new(caller.clone(), options, Arc::new(Quiet))?;
+        Ok(InProcess { session, caller, runtime })
     }
 
     /// Evaluates a script for its effect only.
     pub fn run(&mut self, source: &str) -> Result<()> {
         self.eval(source).map(drop)
+    }
+
+    /// One call through the bindings alone (no Rhai): blocking, converted.
+    pub fn caller_call(&self, tool: &str) -> Result<()> {
+        self.caller
+            .call(tool, Map::new())
+            .map(drop)
+            .map_err(|error| anyhow!("{tool} through the bindings: {error}"))
+    }
+
+    /// One call through the MCP client alone, on this thread.
+    pub fn client_call(&self, tool: &str) -> Result<()> {
+        let client = self.caller.client();
+        let call = client.call_tool(tool, Map::new(), Duration::from_secs(35));
+        self.runtime
+            .block_on(call)
+            .map(drop)
+            .map_err(|error| anyhow!("{tool} through the client: {error}"))
     }
 
     /// Evaluates a script, its failure turned into an error.
