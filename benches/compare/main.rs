@@ -89,6 +89,7 @@ fn run(filters: &[String]) -> Result<()> {
 fn baselines() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::var_os("ERGOSH_BENCH_BASELINES")
+        .filter(|folder| !folder.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest.join("../shared/bench"))
 }
