@@ -322,7 +322,7 @@ fn allowed_action_runs_without_asking() {
 #[test]
 fn profiles_in_a_loop_warn_once() {
     let mut h = Harness::plain();
-    h.run("for i in 0..3 { pprof_heap(#{limit: 5}); }");
+    h.run("for i in 0..6 { pprof_heap(#{limit: 5}); }");
     let warnings = h.frontend.warnings.lock().unwrap().clone();
     assert_eq!(warnings.iter().filter(|w| w.contains("repeatedly")).count(), 1, "{warnings:?}");
 }

@@ -9,6 +9,9 @@ pub(crate) const DEFAULT_DURATION_SEC: i64 = 60;
 /// The longest a sampler may run.
 pub(crate) const MAX_DURATION_SEC: i64 = 3600;
 
+/// More profiles than this in one evaluation (or one fan-out) warn.
+const MANY_PROFILES: u32 = 3;
+
 /// Profiles that stop the world or dump every goroutine.
 const PROFILES: &[&str] = &["pprof_goroutines", "pprof_heap"];
 
@@ -55,20 +58,21 @@ pub(crate) fn warnings(
     is_remote: impl FnOnce(&str) -> bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    // A narrowed profile (filtered, one PID, or a short summary) is cheap
-    // enough to take in a loop or on every node.
-    if !PROFILES.contains(&tool) || is_narrowed(tool, args) {
+    if !PROFILES.contains(&tool) {
         return out;
     }
 
+    // Every profile makes the node collect the whole profile, whatever the
+    // filter: a playbook's two or three are fine, a loop or a wide fan-out
+    // is not.
     state.profiles += 1;
-    if fanned_out && !state.warned_fan_out {
+    if fanned_out && state.profiles > MANY_PROFILES && !state.warned_fan_out {
         state.warned_fan_out = true;
         out.push(format!(
-            "{tool} inside each_node profiles every node at once; each dump is heavy: \
+            "{tool} inside each_node profiles many nodes at once; each profile is heavy: \
              profile the suspect node only"
         ));
-    } else if state.profiles > 1 && !state.warned_loop && !fanned_out {
+    } else if state.profiles > MANY_PROFILES && !state.warned_loop && !fanned_out {
         state.warned_loop = true;
         out.push(format!(
             "{tool} called repeatedly in one evaluation (a loop?); each profile is heavy: \
@@ -76,9 +80,7 @@ pub(crate) fn warnings(
         ));
     }
 
-    let unfiltered = tool == "pprof_goroutines"
-        && !has_text(args, "filter")
-        && !has_text(args, "pid");
+    let unfiltered = tool == "pprof_goroutines" && !is_narrowed(tool, args);
     if unfiltered && !state.warned_remote {
         if let Some(node) = args.get("node").filter(|n| !n.is_unit()).map(|n| n.to_string()) {
             if is_remote(&node) {
@@ -93,8 +95,8 @@ pub(crate) fn warnings(
     out
 }
 
-/// Whether a profile call asks for a small part only: a filter, one PID,
-/// or a short goroutine summary (`debug: 1`) or heap top list.
+/// Whether a profile call brings back a small part only: a filter, one
+/// PID, or a short goroutine summary (`debug: 1`) or heap top list.
 fn is_narrowed(tool: &str, args: &Map) -> bool {
     const SHORT: i64 = 50;
     let int = |key: &str| args.get(key).and_then(|v| v.as_int().ok());
@@ -166,12 +168,17 @@ mod tests {
     #[test]
     fn profiles_in_a_loop_or_fan_out_warn_once() {
         let mut state = GuardState::default();
-        assert!(warnings(&mut state, "pprof_heap", &Map::new(), false, |_| false).is_empty());
-        let second = warnings(&mut state, "pprof_heap", &Map::new(), false, |_| false);
-        assert!(second[0].contains("repeatedly"));
+        for _ in 0..MANY_PROFILES {
+            assert!(warnings(&mut state, "pprof_heap", &Map::new(), false, |_| false).is_empty());
+        }
+        let next = warnings(&mut state, "pprof_heap", &Map::new(), false, |_| false);
+        assert!(next[0].contains("repeatedly"));
         assert!(warnings(&mut state, "pprof_heap", &Map::new(), false, |_| false).is_empty());
 
         let mut state = GuardState::default();
+        for _ in 0..MANY_PROFILES {
+            assert!(warnings(&mut state, "pprof_goroutines", &Map::new(), true, |_| false).is_empty());
+        }
         let fanned = warnings(&mut state, "pprof_goroutines", &Map::new(), true, |_| false);
         assert!(fanned[0].contains("each_node"));
         assert!(warnings(&mut state, "pprof_goroutines", &Map::new(), true, |_| false).is_empty());
@@ -179,20 +186,16 @@ mod tests {
     }
 
     #[test]
-    fn narrowed_profiles_never_warn() {
+    fn a_short_goroutine_summary_of_a_remote_node_does_not_warn() {
         let mut state = GuardState::default();
         let mut summary = args(&[("node", "backend@host")]);
         summary.insert("debug".into(), Dynamic::from_int(1));
         summary.insert("limit".into(), Dynamic::from_int(20));
-        for _ in 0..3 {
-            assert!(warnings(&mut state, "pprof_goroutines", &summary, true, |_| true).is_empty());
-        }
-        let mut top = Map::new();
-        top.insert("limit".into(), Dynamic::from_int(10));
-        assert!(warnings(&mut state, "pprof_heap", &top, true, |_| true).is_empty());
+        assert!(warnings(&mut state, "pprof_goroutines", &summary, false, |_| true).is_empty());
 
         let mut full = summary.clone();
         full.insert("debug".into(), Dynamic::from_int(2));
         assert!(!warnings(&mut state, "pprof_goroutines", &full, false, |_| true).is_empty());
     }
+
 }
