@@ -57,6 +57,8 @@ pub fn run() -> Result<bool> {
     let mut jq = Vec::new();
     let mut jq_rss = Vec::new();
     let mut splits = Vec::new();
+    let mut client_samples = Vec::new();
+    let mut caller_samples = Vec::new();
     {
         let mut fetch_side = || {
             let started = Instant::now();
@@ -68,7 +70,18 @@ pub fn run() -> Result<bool> {
             let started = Instant::now();
             let count = count_of(&ergosh.eval(SCRIPT)?)?;
             in_process.push(started.elapsed());
-            check_count("ergosh in process", count, expected)
+            check_count("ergosh in process", count, expected)?;
+
+            // The real path in steps: the client alone (fetch, envelope,
+            // unescape), then the bindings (plus conversion to Rhai).
+            let arguments = || serde_json::from_str(ARGUMENTS).unwrap_or_default();
+            let started = Instant::now();
+            ergosh.client_call("process_list", arguments())?;
+            client_samples.push(started.elapsed());
+            let started = Instant::now();
+            ergosh.caller_call("process_list", arguments())?;
+            caller_samples.push(started.elapsed());
+            anyhow::Ok(())
         };
         let mut binary_side = || {
             let outcome = child::run(&mut subject::command(&url, SCRIPT))?;
@@ -141,6 +154,19 @@ pub fn run() -> Result<bool> {
         report::duration(fetch),
         report::duration(client_side),
         report::duration(report::median(&binary)),
+    ));
+    let client = report::median(&client_samples);
+    let caller = report::median(&caller_samples);
+    report::detail(&format!(
+        "real path: McpClient::call_tool {} (raw fetch {} + envelope/unescape {}), \
+         Caller::call {} (+ conversion {}), script {} (+ filter/len/drop {})",
+        report::duration(client),
+        report::duration(fetch),
+        report::duration(client.saturating_sub(fetch)),
+        report::duration(caller),
+        report::duration(caller.saturating_sub(client)),
+        report::duration(in_process),
+        report::duration(in_process.saturating_sub(caller)),
     ));
     report::detail(&Splits::median(&splits).describe());
     Ok(is_met)

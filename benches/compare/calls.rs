@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use ergosh::sim::{SimOptions, Simulator};
+use serde_json::Map;
 
 use crate::child;
 use crate::subject::InProcess;
@@ -52,12 +53,12 @@ pub fn run(baselines: &Path) -> Result<bool> {
             // bindings (client + conversion) without Rhai.
             let started = Instant::now();
             for _ in 0..CALLS {
-                ergosh.client_call(TOOL)?;
+                ergosh.client_call(TOOL, Map::new())?;
             }
             client_samples.push(started.elapsed() / CALLS);
             let started = Instant::now();
             for _ in 0..CALLS {
-                ergosh.caller_call(TOOL)?;
+                ergosh.caller_call(TOOL, Map::new())?;
             }
             caller_samples.push(started.elapsed() / CALLS);
             anyhow::Ok(())

@@ -13,7 +13,7 @@ use ergosh::engine::{Frontend, Session, SessionOptions};
 use ergosh::interrupt::Interrupt;
 use ergosh::mcp::{ClientOptions, McpClient};
 use rhai::Dynamic;
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 /// The release binary cargo built beside this bench.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_ergosh");
@@ -50,17 +50,17 @@ impl InProcess {
     }
 
     /// One call through the bindings alone (no Rhai): blocking, converted.
-    pub fn caller_call(&self, tool: &str) -> Result<()> {
+    pub fn caller_call(&self, tool: &str, arguments: Map<String, Value>) -> Result<()> {
         self.caller
-            .call(tool, Map::new())
+            .call(tool, arguments)
             .map(drop)
             .map_err(|error| anyhow!("{tool} through the bindings: {error}"))
     }
 
     /// One call through the MCP client alone, on this thread.
-    pub fn client_call(&self, tool: &str) -> Result<()> {
+    pub fn client_call(&self, tool: &str, arguments: Map<String, Value>) -> Result<()> {
         let client = self.caller.client();
-        let call = client.call_tool(tool, Map::new(), Duration::from_secs(35));
+        let call = client.call_tool(tool, arguments, Duration::from_secs(35));
         self.runtime
             .block_on(call)
             .map(drop)
