@@ -26,6 +26,10 @@ const SEARCH_WINDOW: usize = 1 << 16;
 /// Parses `text` using up to one thread per core when it is a large
 /// top-level array; otherwise (or when no cut is found) sequentially.
 pub fn parse_parallel(text: &str) -> Result<Dynamic, ConvertError> {
+    // Asking for the core count reads cgroup files: only for large texts.
+    if text.len() < 2 * MIN_PART_BYTES {
+        return parse_sequential(text);
+    }
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let parts = (text.len() / MIN_PART_BYTES).min(cores).min(MAX_PARTS);
     let Some(open) = opening_bracket(text).filter(|_| parts >= 2) else {

@@ -10,6 +10,7 @@ pub(super) struct StringCache<'a> {
     slots: Vec<Option<(&'a [u8], ImmutableString)>>,
     /// The hash of the last string offered to each slot.
     seen: Vec<u64>,
+    bits: u32,
 }
 
 /// A slot index and the hash of the raw bytes.
@@ -22,13 +23,20 @@ pub(super) struct Slot {
 /// Longer strings are rarely repeated; hashing them would not pay.
 const CACHED_LENGTH: usize = 48;
 const SLOT_BITS: u32 = 12;
+/// A small answer (most tool calls) gets a small cache: setting up and
+/// freeing 4,096 slots would cost more than the parse itself.
+const SMALL_SLOT_BITS: u32 = 6;
+const SMALL_INPUT: usize = 64 * 1024;
 
 impl<'a> StringCache<'a> {
     pub(super) fn new() -> Self {
-        StringCache {
-            slots: vec![None; 1 << SLOT_BITS],
-            seen: vec![0; 1 << SLOT_BITS],
-        }
+        Self::for_input(usize::MAX)
+    }
+
+    /// A cache sized for an input of `length` bytes.
+    pub(super) fn for_input(length: usize) -> Self {
+        let bits = if length < SMALL_INPUT { SMALL_SLOT_BITS } else { SLOT_BITS };
+        StringCache { slots: vec![None; 1 << bits], seen: vec![0; 1 << bits], bits }
     }
 
     pub(super) fn slot(&self, raw: &[u8]) -> Option<Slot> {
@@ -36,7 +44,7 @@ impl<'a> StringCache<'a> {
             return None;
         }
         let hash = hash_bytes(raw);
-        let index = (hash >> (64 - SLOT_BITS)) as usize;
+        let index = (hash >> (64 - self.bits)) as usize;
         Some(Slot { index, hash: hash | 1 })
     }
 

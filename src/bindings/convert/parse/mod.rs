@@ -75,7 +75,7 @@ impl<'a> Parser<'a> {
             bytes: text.as_bytes(),
             pos,
             depth: 0,
-            strings: StringCache::new(),
+            strings: StringCache::for_input(text.len() - pos.min(text.len())),
             keys: Vec::with_capacity(64),
             raw_keys: Vec::with_capacity(64),
             values: Vec::with_capacity(64),
