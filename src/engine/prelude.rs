@@ -63,11 +63,22 @@ pub(crate) fn into_modules(engine: &Engine, prelude: Prelude) -> (Vec<(Module, A
     (modules, warnings)
 }
 
-/// The public functions of the prelude with their doc comments.
+/// The functions of the prelude meant for people, with their doc
+/// comments: not the shared `pb_*` steps, nor a playbook's own steps
+/// (`health_observe` beside `health`).
 pub(crate) fn docs(ast: &AST) -> Vec<FunctionDoc> {
+    let names: std::collections::BTreeSet<&str> = ast.iter_functions().map(|f| f.name).collect();
+    let is_step = |name: &str| {
+        name.starts_with("pb_")
+            || names.iter().any(|other| {
+                name.len() > other.len() + 1
+                    && name.starts_with(other)
+                    && name.as_bytes()[other.len()] == b'_'
+            })
+    };
     let mut docs: Vec<FunctionDoc> = ast
         .iter_functions()
-        .filter(|f| !f.access.is_private() && !is_closure(f.name))
+        .filter(|f| !f.access.is_private() && !is_closure(f.name) && !is_step(f.name))
         .map(|f| FunctionDoc {
             name: f.name.to_string(),
             params: f.params.iter().map(|p| p.to_string()).collect(),

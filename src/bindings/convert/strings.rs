@@ -29,6 +29,7 @@ const SMALL_SLOT_BITS: u32 = 6;
 const SMALL_INPUT: usize = 64 * 1024;
 
 impl<'a> StringCache<'a> {
+    #[cfg(test)]
     pub(super) fn new() -> Self {
         Self::for_input(usize::MAX)
     }
