@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde::de::DeserializeOwned;
 use tracing::{debug, trace, Level};
 
-use crate::mcp::reader::decode_event;
+use crate::mcp::answer::Answer;
 use crate::mcp::sse::SseParser;
 use crate::mcp::transport::{chain, deepest, preview, Transport};
 use crate::mcp::McpError;
@@ -53,7 +52,7 @@ impl Transport {
         Ok(first.unwrap_or_else(|| Bytes::from(buffer)))
     }
 
-    pub(super) async fn read_event_stream<T: DeserializeOwned>(
+    pub(super) async fn read_event_stream<T: Answer>(
         &self,
         mut response: reqwest::Response,
         expected: u64,
@@ -65,7 +64,7 @@ impl Transport {
                 if tracing::enabled!(Level::TRACE) {
                     trace!(event = %event.event, data = %preview(&event.data), "received event");
                 }
-                if let Some(result) = decode_event(&event.data, expected, &self.display_url)? {
+                if let Some(result) = T::from_event(&event.data, expected, &self.display_url)? {
                     drain(response).await;
                     return Ok(result);
                 }
@@ -81,7 +80,7 @@ impl Transport {
                 Ok(None) => {
                     if let Some(event) = parser.finish() {
                         if let Some(result) =
-                            decode_event(&event.data, expected, &self.display_url)?
+                            T::from_event(&event.data, expected, &self.display_url)?
                         {
                             return Ok(result);
                         }

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, Semaphore};
 use tracing::debug;
 
+use crate::mcp::answer::Answer;
 use crate::mcp::cancel::{cancel, CancelOnDrop};
 use crate::mcp::error::HumanDuration;
 use crate::mcp::transport::{SessionHeaders, Transport};
@@ -218,7 +218,7 @@ impl McpClient {
 
     /// One request under a permit and a timeout, cancelled on the server
     /// if it times out or is dropped.
-    async fn request<P: Serialize, T: DeserializeOwned>(
+    async fn request<P: Serialize, T: Answer>(
         &self,
         method: &str,
         params: Option<&P>,
@@ -254,7 +254,7 @@ impl McpClient {
 
     /// POSTs the request; on a 404 for a session the server has forgotten,
     /// initializes again (once) and retries.
-    async fn exchange<T: DeserializeOwned>(&self, id: u64, body: Bytes) -> Result<T, McpError> {
+    async fn exchange<T: Answer>(&self, id: u64, body: Bytes) -> Result<T, McpError> {
         let mut retried = false;
         loop {
             let session = read(&self.inner.session).clone();

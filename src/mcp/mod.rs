@@ -10,10 +10,13 @@
 //! | `transport.rs` | one HTTP exchange: headers, statuses, failure mapping |
 //! | `body.rs` | reading a JSON body or an SSE stream within the size cap |
 //! | `reader.rs` | bytes → one JSON-RPC result, for JSON bodies and SSE events |
+//! | `answer.rs` | the result types; `tools/call` texts borrowed, then unescaped |
+//! | `unescape.rs` | one JSON string literal decoded fast, on two threads when long |
 //! | `sse.rs` | the incremental `text/event-stream` parser |
 //! | `error.rs` | [`McpError`], one line each, with hints |
 //! | `options.rs`, `secret.rs` | [`ClientOptions`], [`Secret`] |
 
+mod answer;
 mod body;
 mod cancel;
 mod client;
@@ -24,6 +27,7 @@ mod reader;
 mod secret;
 mod sse;
 mod transport;
+mod unescape;
 
 pub use crate::protocol::Implementation;
 pub use client::{McpClient, ToolOutput};

@@ -6,7 +6,7 @@
 //! the byte buffer into their type, without a `serde_json::Value` between:
 //! a `process_list` answer can be 50 MB.
 
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -14,8 +14,8 @@ use crate::mcp::error::{one_line, McpError};
 use crate::protocol::Response;
 
 /// The result of request `expected` from a whole `application/json` body.
-pub fn decode_body<T: DeserializeOwned>(
-    body: &[u8],
+pub fn decode_body<'a, T: Deserialize<'a>>(
+    body: &'a [u8],
     content_type: &str,
     expected: u64,
     url: &str,
@@ -65,8 +65,8 @@ pub fn decode_body<T: DeserializeOwned>(
 /// The result of request `expected` if this event of an SSE stream holds
 /// it; `None` for anything else on the stream (notifications, requests
 /// from the server, answers to other ids).
-pub fn decode_event<T: DeserializeOwned>(
-    data: &[u8],
+pub fn decode_event<'a, T: Deserialize<'a>>(
+    data: &'a [u8],
     expected: u64,
     url: &str,
 ) -> Result<Option<T>, McpError> {

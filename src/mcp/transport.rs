@@ -8,12 +8,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{StatusCode, Url};
-use serde::de::DeserializeOwned;
 use tracing::{debug, trace, Level};
 
 use crate::mcp::body::read_prefix;
 use crate::mcp::error::{one_line, HumanDuration};
-use crate::mcp::reader::{decode_body, snippet};
+use crate::mcp::answer::Answer;
+use crate::mcp::reader::snippet;
 use crate::mcp::{ClientOptions, McpError};
 use crate::protocol::RpcError;
 
@@ -131,7 +131,7 @@ impl Transport {
 
     /// The result of request `expected` from its HTTP answer: a JSON body or
     /// an SSE stream carrying it.
-    pub async fn read<T: DeserializeOwned>(
+    pub async fn read<T: Answer>(
         &self,
         mut response: reqwest::Response,
         expected: u64,
@@ -147,7 +147,7 @@ impl Transport {
         if tracing::enabled!(Level::TRACE) {
             trace!(bytes = body.len(), body = %preview(&body), "received");
         }
-        decode_body(&body, &content_type, expected, &self.display_url)
+        T::from_body(&body, &content_type, expected, &self.display_url)
     }
 
     /// Checks the answer to a notification (202 and an empty body, or any
