@@ -77,6 +77,8 @@ fn decode_string(input: &[u8], parallel_from: usize) -> Option<(String, Option<u
         None => decode(input, &mut output)?,
     };
     output.truncate(written);
+    // gives back the pages the second part was written to before the move
+    output.shrink_to_fit();
     let text = String::from_utf8(output).ok()?;
     Some((text, quote))
 }
