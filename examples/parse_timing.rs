@@ -24,7 +24,8 @@ fn main() {
     println!("holding the parsed rows: rss {} MiB", rss_mib("VmRSS"));
     drop(value);
     if std::env::var_os("PARSE_ONLY").is_some() {
-        let kept: Vec<Dynamic> = (0..ROUNDS).map(|_| parse_json_sequential(&text).expect("valid")).collect();
+        let kept: Vec<Dynamic> =
+            (0..ROUNDS).map(|_| parse_json_sequential(&text).expect("valid")).collect();
         std::mem::forget(kept);
         return;
     }
@@ -51,12 +52,17 @@ fn main() {
             count = result.as_int().expect("a count");
         }
         let per_round = |seconds: f64| seconds * 1000.0 / ROUNDS as f64;
-        println!("filter + count `{script}`: {:.0} ms wall, {:.0} ms cpu", per_round(wall), per_round(cpu));
+        println!(
+            "filter + count `{script}`: {:.0} ms wall, {:.0} ms cpu",
+            per_round(wall),
+            per_round(cpu)
+        );
         println!("    counted {count}");
     }
     println!("peak rss {} MiB", rss_mib("VmHWM"));
-    report("serde_json::Value (for scale)", || drop(serde_json::from_str::<serde_json::Value>(&text)));
-
+    report("serde_json::Value (for scale)", || {
+        drop(serde_json::from_str::<serde_json::Value>(&text))
+    });
 }
 
 /// Runs `round` ROUNDS times; prints the mean wall and CPU time per round.

@@ -43,12 +43,7 @@ impl Request {
 
     /// A notification: no id, no answer.
     pub fn notification(method: &str, params: Option<Value>) -> Self {
-        Request {
-            jsonrpc: "2.0".to_string(),
-            id: None,
-            method: method.to_string(),
-            params,
-        }
+        Request { jsonrpc: "2.0".to_string(), id: None, method: method.to_string(), params }
     }
 }
 
@@ -136,11 +131,7 @@ pub struct ContentItem {
 impl ContentItem {
     /// A text item.
     pub fn text(text: impl Into<String>) -> Self {
-        ContentItem {
-            kind: "text".to_string(),
-            text: Some(text.into()),
-            other: Map::new(),
-        }
+        ContentItem { kind: "text".to_string(), text: Some(text.into()), other: Map::new() }
     }
 }
 
@@ -170,11 +161,8 @@ mod tests {
 
     #[test]
     fn notification_has_no_id_on_the_wire() {
-        let text = serde_json::to_string(&Request::notification(
-            "notifications/initialized",
-            None,
-        ))
-        .unwrap();
+        let text = serde_json::to_string(&Request::notification("notifications/initialized", None))
+            .unwrap();
         assert_eq!(text, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
     }
 

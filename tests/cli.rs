@@ -246,7 +246,8 @@ fn fail_on_turns_findings_into_exit_3() {
 #[test]
 fn token_never_appears_in_output_or_logs() {
     let secret = "tok-5up3r-s3cr3t";
-    let harness = Harness::with(SimOptions { token: Some(secret.to_string()), ..SimOptions::test() });
+    let harness =
+        Harness::with(SimOptions { token: Some(secret.to_string()), ..SimOptions::test() });
 
     let mut command = harness.command(&["-vv", "-e", "node_info()"]);
     let run = Run::from(command.env("ERGOSH_TOKEN", secret).output().expect("ergosh runs"));
@@ -262,7 +263,8 @@ fn token_never_appears_in_output_or_logs() {
 #[test]
 fn closed_pipe_ends_quietly() {
     let harness = Harness::new();
-    let source = "let rows = []; rows.pad(20000, 0); rows.map(|v, i| #{index: i, name: `row ${i}`})";
+    let source =
+        "let rows = []; rows.pad(20000, 0); rows.map(|v, i| #{index: i, name: `row ${i}`})";
     let mut child = harness
         .command(&["-e", source])
         .stdout(Stdio::piped())

@@ -122,10 +122,7 @@ impl Peer {
     }
 
     fn seen_method(&self, method: &str) -> Vec<Seen> {
-        self.seen()
-            .into_iter()
-            .filter(|seen| seen.rpc_method() == method)
-            .collect()
+        self.seen().into_iter().filter(|seen| seen.rpc_method() == method).collect()
     }
 
     /// Waits up to two seconds for a `notifications/cancelled`.
@@ -146,11 +143,7 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map(|body| body.to_bytes())
-        .unwrap_or_default();
+    let bytes = body.collect().await.map(|body| body.to_bytes()).unwrap_or_default();
     let message: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     state.seen.lock().unwrap().push(Seen {
         method: parts.method.clone(),
@@ -160,19 +153,11 @@ async fn handle(
 
     if let Some(token) = &state.config.token {
         let expected = format!("Bearer {token}");
-        if parts
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            != Some(&expected)
-        {
+        if parts.headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&expected) {
             return Ok(plain(401, "", ""));
         }
     }
-    let session = parts
-        .headers
-        .get("mcp-session-id")
-        .and_then(|v| v.to_str().ok());
+    let session = parts.headers.get("mcp-session-id").and_then(|v| v.to_str().ok());
     if parts.method == Method::DELETE {
         if !state.config.sessions || state.config.refuse_delete {
             return Ok(plain(405, "text/plain", "Method Not Allowed\n"));
@@ -187,11 +172,8 @@ async fn handle(
     if state.config.sessions && method != "initialize" {
         let known = session.is_some_and(|id| state.sessions.lock().unwrap().contains(id));
         if !known {
-            let (status, text) = if session.is_some() {
-                (404, "Session not found")
-            } else {
-                (400, "No session")
-            };
+            let (status, text) =
+                if session.is_some() { (404, "Session not found") } else { (400, "No session") };
             let body =
                 json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": text}});
             return Ok(plain(status, "application/json", &body.to_string()));
@@ -208,10 +190,8 @@ async fn handle(
             });
             let mut response = reply(&state, &id, json!({"result": result}));
             if state.config.sessions {
-                let session = format!(
-                    "session-{}",
-                    state.next_session.fetch_add(1, Ordering::Relaxed)
-                );
+                let session =
+                    format!("session-{}", state.next_session.fetch_add(1, Ordering::Relaxed));
                 state.sessions.lock().unwrap().insert(session.clone());
                 response
                     .headers_mut()
@@ -256,10 +236,8 @@ const TOOLS: &[&str] = &[
 
 fn list_tools(state: &State, id: &Value, params: &Value) -> Response<Body> {
     let pages = state.config.pages.max(1);
-    let page: usize = params["cursor"]
-        .as_str()
-        .and_then(|c| c.strip_prefix("page-")?.parse().ok())
-        .unwrap_or(0);
+    let page: usize =
+        params["cursor"].as_str().and_then(|c| c.strip_prefix("page-")?.parse().ok()).unwrap_or(0);
     let per_page = TOOLS.len().div_ceil(pages);
     let tools: Vec<Value> = TOOLS
         .iter()
@@ -321,9 +299,7 @@ async fn call_tool(state: &State, id: &Value, params: &Value) -> Response<Body> 
                 Some((frame, step + 1))
             });
             let mut response = Response::new(BodyExt::boxed(StreamBody::new(frames)));
-            response
-                .headers_mut()
-                .insert(CONTENT_LENGTH, HeaderValue::from_static("10000"));
+            response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from_static("10000"));
             response
                 .headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -334,9 +310,7 @@ async fn call_tool(state: &State, id: &Value, params: &Value) -> Response<Body> 
             let frames = stream::iter((0..200).map(move |_| Ok(Frame::data(chunk.clone()))));
             let mut response = Response::new(BodyExt::boxed(StreamBody::new(frames)));
             if params["name"] == "huge_declared" {
-                response
-                    .headers_mut()
-                    .insert(CONTENT_LENGTH, HeaderValue::from(200u64 << 20));
+                response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(200u64 << 20));
             }
             response
                 .headers_mut()
@@ -411,11 +385,7 @@ fn reply(state: &State, id: &Value, outcome: Value) -> Response<Body> {
         message.extend(outcome);
     }
     if state.config.sse {
-        plain(
-            200,
-            "text/event-stream",
-            &format!("event: message\ndata: {message}\n\n"),
-        )
+        plain(200, "text/event-stream", &format!("event: message\ndata: {message}\n\n"))
     } else {
         plain(200, "application/json", &message.to_string())
     }
@@ -426,9 +396,7 @@ fn plain(status: u16, content_type: &str, body: &str) -> Response<Body> {
     let mut response = Response::new(BodyExt::boxed(full));
     *response.status_mut() = StatusCode::from_u16(status).unwrap();
     if !content_type.is_empty() {
-        response
-            .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
     }
     response
 }
@@ -449,93 +417,50 @@ async fn handshake_lists_tools_and_calls_over_json() {
 
     assert_eq!(client.server_info().name, "test-peer");
     assert_eq!(client.tools().len(), TOOLS.len());
-    let output = client
-        .call_tool("echo", args(json!({"limit": 5})), CALL)
-        .await
-        .unwrap();
+    let output = client.call_tool("echo", args(json!({"limit": 5})), CALL).await.unwrap();
     assert_eq!(output.content[0].text.as_deref(), Some(r#"{"limit":5}"#));
     assert!(!output.is_error);
     client.close().await;
 
     let seen = peer.seen();
     let methods: Vec<&str> = seen.iter().map(Seen::rpc_method).collect();
-    assert_eq!(
-        methods,
-        [
-            "initialize",
-            "notifications/initialized",
-            "tools/list",
-            "tools/call"
-        ]
-    );
+    assert_eq!(methods, ["initialize", "notifications/initialized", "tools/list", "tools/call"]);
     let initialize = &seen[0].message;
     assert_eq!(initialize["params"]["protocolVersion"], "2025-06-18");
     assert_eq!(initialize["params"]["clientInfo"]["name"], "ergosh");
-    assert_eq!(
-        initialize["params"]["clientInfo"]["version"],
-        env!("CARGO_PKG_VERSION")
-    );
+    assert_eq!(initialize["params"]["clientInfo"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(initialize["params"]["capabilities"], json!({}));
     assert!(seen[1].message.get("id").is_none());
-    let ids: Vec<u64> = seen
-        .iter()
-        .filter_map(|s| s.message["id"].as_u64())
-        .collect();
-    assert!(
-        ids.windows(2).all(|pair| pair[0] < pair[1]) && ids[0] < 10,
-        "{ids:?}"
-    );
+    let ids: Vec<u64> = seen.iter().filter_map(|s| s.message["id"].as_u64()).collect();
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]) && ids[0] < 10, "{ids:?}");
     for request in &seen {
         assert_eq!(request.method, Method::POST);
-        assert_eq!(
-            request.header("accept"),
-            Some("application/json, text/event-stream")
-        );
+        assert_eq!(request.header("accept"), Some("application/json, text/event-stream"));
         assert_eq!(request.header("content-type"), Some("application/json"));
         assert!(request.header("authorization").is_none());
         assert!(request.header("mcp-session-id").is_none());
     }
     assert!(seen[0].header("mcp-protocol-version").is_none());
-    assert!(seen[1..]
-        .iter()
-        .all(|s| s.header("mcp-protocol-version") == Some("2025-06-18")));
+    assert!(seen[1..].iter().all(|s| s.header("mcp-protocol-version") == Some("2025-06-18")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sse_answers_and_the_session_id_is_echoed_then_deleted() {
-    let peer = Peer::start(Config {
-        sessions: true,
-        sse: true,
-        ..Config::default()
-    })
-    .await;
+    let peer = Peer::start(Config { sessions: true, sse: true, ..Config::default() }).await;
     let client = peer.connect().await;
 
-    let output = client
-        .call_tool("echo", args(json!({"x": "y"})), CALL)
-        .await
-        .unwrap();
+    let output = client.call_tool("echo", args(json!({"x": "y"})), CALL).await.unwrap();
     assert_eq!(output.content[0].text.as_deref(), Some(r#"{"x":"y"}"#));
-    let output = client
-        .call_tool("sse_noise", Map::new(), CALL)
-        .await
-        .unwrap();
+    let output = client.call_tool("sse_noise", Map::new(), CALL).await.unwrap();
     assert_eq!(output.content[0].text.as_deref(), Some("after noise"));
     client.close().await;
-    let after = client
-        .call_tool("echo", Map::new(), CALL)
-        .await
-        .unwrap_err();
+    let after = client.call_tool("echo", Map::new(), CALL).await.unwrap_err();
     assert!(matches!(after, McpError::Cancelled), "{after}");
 
     let seen = peer.seen();
     assert!(seen[0].header("mcp-session-id").is_none());
     for request in &seen[1..] {
-        assert_eq!(
-            request.header("mcp-session-id"),
-            Some("session-1"),
-            "{request:?}"
-        );
+        assert_eq!(request.header("mcp-session-id"), Some("session-1"), "{request:?}");
     }
     let last = seen.last().unwrap();
     assert_eq!(last.method, Method::DELETE);
@@ -546,116 +471,62 @@ async fn sse_answers_and_the_session_id_is_echoed_then_deleted() {
 async fn an_event_stream_without_the_response_is_a_protocol_error() {
     let peer = Peer::start(Config::default()).await;
     let client = peer.connect().await;
-    let error = client
-        .call_tool("sse_silent", Map::new(), CALL)
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("event stream ended without the response"),
-        "{error}"
-    );
+    let error = client.call_tool("sse_silent", Map::new(), CALL).await.unwrap_err();
+    assert!(error.to_string().contains("event stream ended without the response"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forgotten_session_is_initialized_again_once() {
-    let peer = Peer::start(Config {
-        sessions: true,
-        ..Config::default()
-    })
-    .await;
+    let peer = Peer::start(Config { sessions: true, ..Config::default() }).await;
     let client = peer.connect().await;
 
-    client
-        .call_tool("forget_session", Map::new(), CALL)
-        .await
-        .unwrap();
-    let output = client
-        .call_tool("echo", args(json!({"n": 1})), CALL)
-        .await
-        .unwrap();
+    client.call_tool("forget_session", Map::new(), CALL).await.unwrap();
+    let output = client.call_tool("echo", args(json!({"n": 1})), CALL).await.unwrap();
     assert_eq!(output.content[0].text.as_deref(), Some(r#"{"n":1}"#));
     assert_eq!(peer.seen_method("initialize").len(), 2);
     let echoes = peer.seen_method("tools/call");
-    let sessions: Vec<_> = echoes[1..]
-        .iter()
-        .map(|s| s.header("mcp-session-id").unwrap().to_string())
-        .collect();
+    let sessions: Vec<_> =
+        echoes[1..].iter().map(|s| s.header("mcp-session-id").unwrap().to_string()).collect();
     assert_eq!(sessions, ["session-1", "session-2"]);
 
     // A 404 that stays after the new handshake is reported, not retried forever.
-    let error = client
-        .call_tool("gone", Map::new(), CALL)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, McpError::Http { status: 404, .. }),
-        "{error}"
-    );
+    let error = client.call_tool("gone", Map::new(), CALL).await.unwrap_err();
+    assert!(matches!(error, McpError::Http { status: 404, .. }), "{error}");
     assert_eq!(peer.seen_method("initialize").len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_is_sent_as_a_bearer_and_never_printed() {
     let token = "s3cret-t0ken";
-    let peer = Peer::start(Config {
-        token: Some(token.into()),
-        ..Config::default()
-    })
-    .await;
+    let peer = Peer::start(Config { token: Some(token.into()), ..Config::default() }).await;
 
     let mut options = peer.options();
     options.token = Some(Secret::new(token));
     let printed = format!("{options:?}");
     let client = McpClient::connect(options).await.unwrap();
     client.call_tool("echo", Map::new(), CALL).await.unwrap();
-    assert!(peer
-        .seen()
-        .iter()
-        .all(|s| s.header("authorization") == Some("Bearer s3cret-t0ken")));
+    assert!(peer.seen().iter().all(|s| s.header("authorization") == Some("Bearer s3cret-t0ken")));
 
     let mut wrong = peer.options();
     wrong.token = Some(Secret::new("wrong-token"));
     let error = McpClient::connect(wrong).await.unwrap_err();
-    assert!(
-        matches!(error, McpError::Auth { status: 401, .. }),
-        "{error}"
-    );
-    assert!(
-        error.to_string().starts_with("authentication failed"),
-        "{error}"
-    );
+    assert!(matches!(error, McpError::Auth { status: 401, .. }), "{error}");
+    assert!(error.to_string().starts_with("authentication failed"), "{error}");
     assert!(error.hint().unwrap().contains("ERGOSH_TOKEN"));
     assert!(error.is_connection());
     let missing = McpClient::connect(peer.options()).await.unwrap_err();
     assert!(matches!(missing, McpError::Auth { .. }), "{missing}");
 
-    for text in [
-        printed,
-        format!("{client:?}"),
-        format!("{error} {error:?} {:?}", error.hint()),
-    ] {
-        assert!(
-            !text.contains(token) && !text.contains("wrong-token"),
-            "{text}"
-        );
+    for text in [printed, format!("{client:?}"), format!("{error} {error:?} {:?}", error.hint())] {
+        assert!(!text.contains(token) && !text.contains("wrong-token"), "{text}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tools_list_follows_every_cursor() {
-    let peer = Peer::start(Config {
-        pages: 3,
-        ..Config::default()
-    })
-    .await;
+    let peer = Peer::start(Config { pages: 3, ..Config::default() }).await;
     let client = peer.connect().await;
-    let names: Vec<String> = client
-        .tools()
-        .iter()
-        .map(|tool| tool.name.clone())
-        .collect();
+    let names: Vec<String> = client.tools().iter().map(|tool| tool.name.clone()).collect();
     assert_eq!(names, TOOLS);
     let cursors: Vec<Value> = peer
         .seen_method("tools/list")
@@ -674,34 +545,21 @@ async fn a_timeout_fires_and_the_request_is_cancelled() {
     let client = peer.connect().await;
 
     let started = Instant::now();
-    let error = client
-        .call_tool("slow", Map::new(), Duration::from_millis(300))
-        .await
-        .unwrap_err();
+    let error = client.call_tool("slow", Map::new(), Duration::from_millis(300)).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(matches!(error, McpError::Timeout { .. }), "{error}");
     assert!(error.to_string().contains("within 300 ms"), "{error}");
     assert!(error.hint().unwrap().contains("--timeout"));
 
     let slow_id = peer.seen_method("tools/call")[0].message["id"].clone();
-    let params = peer
-        .cancellation()
-        .await
-        .expect("no notifications/cancelled");
+    let params = peer.cancellation().await.expect("no notifications/cancelled");
     assert_eq!(params["requestId"], slow_id);
-    assert!(
-        params["reason"].as_str().unwrap().contains("timed out"),
-        "{params}"
-    );
+    assert!(params["reason"].as_str().unwrap().contains("timed out"), "{params}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_call_is_cancelled_on_the_server() {
-    let peer = Peer::start(Config {
-        sessions: true,
-        ..Config::default()
-    })
-    .await;
+    let peer = Peer::start(Config { sessions: true, ..Config::default() }).await;
     let client = peer.connect().await;
 
     let call = tokio::spawn({
@@ -713,10 +571,7 @@ async fn a_dropped_call_is_cancelled_on_the_server() {
     assert!(call.await.unwrap_err().is_cancelled());
 
     let slow_id = peer.seen_method("tools/call")[0].message["id"].clone();
-    let params = peer
-        .cancellation()
-        .await
-        .expect("no notifications/cancelled");
+    let params = peer.cancellation().await.expect("no notifications/cancelled");
     assert_eq!(params["requestId"], slow_id);
     assert_eq!(params["reason"], "cancelled by the user");
     let cancelled = peer.seen_method("notifications/cancelled");
@@ -733,16 +588,8 @@ async fn broken_answers_give_one_line_errors() {
     let url = peer.url.clone();
 
     let cases: Vec<(&str, Value, &str)> = vec![
-        (
-            "html",
-            json!({}),
-            "answered `text/html`, not json: Gateway Error",
-        ),
-        (
-            "status",
-            json!({"code": 500}),
-            "answered http 500: upstream failed",
-        ),
+        ("html", json!({}), "answered `text/html`, not json: Gateway Error"),
+        ("status", json!({"code": 500}), "answered http 500: upstream failed"),
         ("status", json!({"code": 502}), "answered http 502"),
         ("status", json!({"code": 504}), "answered http 504"),
         ("status", json!({"code": 405}), "answered http 405"),
@@ -753,17 +600,10 @@ async fn broken_answers_give_one_line_errors() {
         ("close_mid_body", json!({}), "closed mid-body"),
         ("wrong_id", json!({}), "but the request had id"),
         ("no_result", json!({}), "neither a result nor an error"),
-        (
-            "rpc_error",
-            json!({}),
-            "json-rpc error -32602: process_info: unknown process",
-        ),
+        ("rpc_error", json!({}), "json-rpc error -32602: process_info: unknown process"),
     ];
     for (tool, arguments, expected) in cases {
-        let error = client
-            .call_tool(tool, args(arguments), CALL)
-            .await
-            .unwrap_err();
+        let error = client.call_tool(tool, args(arguments), CALL).await.unwrap_err();
         let text = error.to_string();
         assert!(text.contains(expected), "{tool}: {text}");
         assert!(!text.contains('\n'), "{tool}: {text}");
@@ -772,10 +612,7 @@ async fn broken_answers_give_one_line_errors() {
         }
     }
 
-    let failed = client
-        .call_tool("is_error", Map::new(), CALL)
-        .await
-        .unwrap();
+    let failed = client.call_tool("is_error", Map::new(), CALL).await.unwrap();
     assert!(failed.is_error);
     assert_eq!(failed.content[0].text.as_deref(), Some("boom"));
     let mixed = client.call_tool("mixed", Map::new(), CALL).await.unwrap();
@@ -791,10 +628,7 @@ async fn broken_answers_give_one_line_errors() {
 async fn huge_answers_stop_at_the_limit() {
     let peer = Peer::start(Config::default()).await;
     let client = peer.connect().await;
-    let declared = client
-        .call_tool("huge_declared", Map::new(), CALL)
-        .await
-        .unwrap_err();
+    let declared = client.call_tool("huge_declared", Map::new(), CALL).await.unwrap_err();
     assert!(
         matches!(declared, McpError::TooLarge { limit, .. } if limit == 128 << 20),
         "{declared}"
@@ -804,19 +638,11 @@ async fn huge_answers_stop_at_the_limit() {
     options.max_response_bytes = 8 << 20;
     let small = McpClient::connect(options).await.unwrap();
     let streamed = small.call_tool("huge", Map::new(), CALL).await.unwrap_err();
-    assert!(
-        streamed
-            .to_string()
-            .contains("larger than the limit of 8 MiB"),
-        "{streamed}"
-    );
+    assert!(streamed.to_string().contains("larger than the limit of 8 MiB"), "{streamed}");
     assert!(streamed.hint().is_some());
 
     // A multi-megabyte answer arrives in many chunks and decodes whole.
-    let big = client
-        .call_tool("big", Map::new(), Duration::from_secs(30))
-        .await
-        .unwrap();
+    let big = client.call_tool("big", Map::new(), Duration::from_secs(30)).await.unwrap();
     let text = big.content[0].text.as_deref().unwrap();
     assert!(
         text.len() > 3 << 20 && text.ends_with("\"MessagesMailbox\": 59999\n  }\n]"),
@@ -850,14 +676,9 @@ async fn a_refused_connection_names_the_url_and_suggests_the_demo() {
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     drop(listener);
 
-    let error = McpClient::connect(ClientOptions::new(&url))
-        .await
-        .unwrap_err();
+    let error = McpClient::connect(ClientOptions::new(&url)).await.unwrap_err();
     assert!(matches!(error, McpError::Connect { .. }), "{error}");
-    assert_eq!(
-        error.to_string(),
-        format!("cannot connect to `{url}`: connection refused")
-    );
+    assert_eq!(error.to_string(), format!("cannot connect to `{url}`: connection refused"));
     assert!(error.hint().unwrap().contains("ergosh --demo"));
     assert!(error.is_connection());
 }
@@ -867,12 +688,7 @@ async fn a_host_that_does_not_resolve_is_named() {
     let mut options = ClientOptions::new("http://no-such-node.invalid:9922/mcp");
     options.connect_timeout = Duration::from_secs(3);
     let error = McpClient::connect(options).await.unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("cannot resolve host `no-such-node.invalid`"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("cannot resolve host `no-such-node.invalid`"), "{error}");
     assert!(error.is_connection());
 }
 
@@ -892,29 +708,17 @@ async fn a_server_that_never_answers_or_hangs_up_fails_the_connect() {
     let mut options = ClientOptions::new(&url);
     options.request_timeout = Duration::from_millis(300);
     let silent = McpClient::connect(options.clone()).await.unwrap_err();
-    assert!(
-        silent
-            .to_string()
-            .contains("no answer to `initialize` within 300 ms"),
-        "{silent}"
-    );
+    assert!(silent.to_string().contains("no answer to `initialize` within 300 ms"), "{silent}");
     assert!(silent.is_connection());
 
     let hung_up = McpClient::connect(options).await.unwrap_err();
-    assert!(
-        hung_up.to_string().contains("closed before an answer"),
-        "{hung_up}"
-    );
+    assert!(hung_up.to_string().contains("closed before an answer"), "{hung_up}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_delete_is_ignored() {
-    let peer = Peer::start(Config {
-        sessions: true,
-        refuse_delete: true,
-        ..Config::default()
-    })
-    .await;
+    let peer =
+        Peer::start(Config { sessions: true, refuse_delete: true, ..Config::default() }).await;
     let client = peer.connect().await;
     client.close().await;
     let last = peer.seen().pop().unwrap();
@@ -948,22 +752,14 @@ async fn trace_logs_show_bodies_but_never_the_token() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let token = "tr4ce-t0ken";
-    let peer = Peer::start(Config {
-        token: Some(token.into()),
-        sessions: true,
-        ..Config::default()
-    })
-    .await;
+    let peer =
+        Peer::start(Config { token: Some(token.into()), sessions: true, ..Config::default() })
+            .await;
     let mut options = peer.options();
     options.token = Some(Secret::new(token));
     let client = McpClient::connect(options).await.unwrap();
-    client
-        .call_tool("echo", args(json!({"probe": "visible"})), CALL)
-        .await
-        .unwrap();
-    let _ = client
-        .call_tool("slow", Map::new(), Duration::from_millis(100))
-        .await;
+    client.call_tool("echo", args(json!({"probe": "visible"})), CALL).await.unwrap();
+    let _ = client.call_tool("slow", Map::new(), Duration::from_millis(100)).await;
     assert!(peer.cancellation().await.is_some());
     client.close().await;
     let mut wrong = peer.options();
@@ -971,27 +767,17 @@ async fn trace_logs_show_bodies_but_never_the_token() {
     let _ = McpClient::connect(wrong).await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        logs.contains("visible") && logs.contains("initialized"),
-        "{logs}"
-    );
+    assert!(logs.contains("visible") && logs.contains("initialized"), "{logs}");
     assert!(!logs.contains(token) && !logs.contains("Bearer"), "{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sequential_calls_reuse_one_connection_for_json_and_sse() {
     for sse in [false, true] {
-        let peer = Peer::start(Config {
-            sse,
-            sessions: sse,
-            ..Config::default()
-        })
-        .await;
+        let peer = Peer::start(Config { sse, sessions: sse, ..Config::default() }).await;
         let client = peer.connect().await;
         for round in 0..200 {
-            let output = client
-                .call_tool("echo", args(json!({"round": round})), CALL)
-                .await;
+            let output = client.call_tool("echo", args(json!({"round": round})), CALL).await;
             assert!(output.is_ok(), "{output:?}");
         }
         // hyper hands a connection back to the pool from a background
@@ -1000,10 +786,7 @@ async fn sequential_calls_reuse_one_connection_for_json_and_sse() {
         // number open at once (the idle pool keeps max_concurrency + 1).
         let opened = peer.state.connections.load(Ordering::SeqCst);
         let open = peer.state.max_open_connections.load(Ordering::SeqCst);
-        assert!(
-            opened <= 20,
-            "sse: {sse}, {opened} connections for 200 calls"
-        );
+        assert!(opened <= 20, "sse: {sse}, {opened} connections for 200 calls");
         assert!(open <= 6, "sse: {sse}, {open} connections open at once");
     }
 }

@@ -37,11 +37,7 @@ impl PythonPeer {
             );
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         Some(PythonPeer::on_port(port))
     }
 
@@ -73,10 +69,7 @@ impl PythonPeer {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!(
-            "the python peer did not listen on port {} within 20 s",
-            self.port
-        );
+        panic!("the python peer did not listen on port {} within 20 s", self.port);
     }
 
     fn url(&self) -> String {
@@ -104,11 +97,7 @@ fn args(value: Value) -> Map<String, Value> {
 }
 
 fn text(output: &ToolOutput) -> &str {
-    output
-        .content
-        .first()
-        .and_then(|item| item.text.as_deref())
-        .unwrap_or("")
+    output.content.first().and_then(|item| item.text.as_deref()).unwrap_or("")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -116,53 +105,26 @@ async fn the_python_sdk_server_answers_over_sse_with_a_session() {
     let Some(peer) = PythonPeer::start() else {
         return;
     };
-    let client = McpClient::connect(ClientOptions::new(peer.url()))
-        .await
-        .unwrap();
+    let client = McpClient::connect(ClientOptions::new(peer.url())).await.unwrap();
 
     assert_eq!(client.server_info().name, "ergosh-conformance-peer");
-    let names: Vec<String> = client
-        .tools()
-        .iter()
-        .map(|tool| tool.name.clone())
-        .collect();
-    for expected in [
-        "node_info",
-        "echo",
-        "fail",
-        "chatty",
-        "slow",
-        "cancellations",
-    ] {
-        assert!(
-            names.iter().any(|name| name == expected),
-            "{expected} missing from {names:?}"
-        );
+    let names: Vec<String> = client.tools().iter().map(|tool| tool.name.clone()).collect();
+    for expected in ["node_info", "echo", "fail", "chatty", "slow", "cancellations"] {
+        assert!(names.iter().any(|name| name == expected), "{expected} missing from {names:?}");
     }
 
-    let info = client
-        .call_tool("node_info", Map::new(), CALL)
-        .await
-        .unwrap();
+    let info = client.call_tool("node_info", Map::new(), CALL).await.unwrap();
     let parsed: Value = serde_json::from_str(text(&info)).unwrap();
     assert_eq!(parsed["ProcessesTotal"], 42);
 
-    let echoed = client
-        .call_tool("echo", args(json!({"text": "hi", "times": 3})), CALL)
-        .await
-        .unwrap();
+    let echoed =
+        client.call_tool("echo", args(json!({"text": "hi", "times": 3})), CALL).await.unwrap();
     assert_eq!(text(&echoed), "hi hi hi");
     assert!(!echoed.is_error);
 
-    let failed = client
-        .call_tool("fail", args(json!({"reason": "test"})), CALL)
-        .await
-        .unwrap();
+    let failed = client.call_tool("fail", args(json!({"reason": "test"})), CALL).await.unwrap();
     assert!(failed.is_error);
-    assert!(
-        text(&failed).contains("failed on purpose: test"),
-        "{failed:?}"
-    );
+    assert!(text(&failed).contains("failed on purpose: test"), "{failed:?}");
 
     // Log and progress notifications ride the same stream before the answer.
     let chatty = client.call_tool("chatty", Map::new(), CALL).await.unwrap();
@@ -172,10 +134,7 @@ async fn the_python_sdk_server_answers_over_sse_with_a_session() {
     assert_eq!(refreshed.len(), names.len());
 
     client.close().await;
-    let closed = client
-        .call_tool("echo", args(json!({"text": "x"})), CALL)
-        .await
-        .unwrap_err();
+    let closed = client.call_tool("echo", args(json!({"text": "x"})), CALL).await.unwrap_err();
     assert!(matches!(closed, McpError::Cancelled), "{closed}");
 }
 
@@ -184,30 +143,18 @@ async fn a_timed_out_call_is_cancelled_and_a_restarted_server_gets_a_new_session
     let Some(mut peer) = PythonPeer::start() else {
         return;
     };
-    let client = McpClient::connect(ClientOptions::new(peer.url()))
-        .await
-        .unwrap();
+    let client = McpClient::connect(ClientOptions::new(peer.url())).await.unwrap();
 
-    let slow = client.call_tool(
-        "slow",
-        args(json!({"seconds": 5})),
-        Duration::from_millis(300),
-    );
+    let slow = client.call_tool("slow", args(json!({"seconds": 5})), Duration::from_millis(300));
     let error = slow.await.unwrap_err();
     assert!(matches!(error, McpError::Timeout { .. }), "{error}");
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
-        let count = client
-            .call_tool("cancellations", Map::new(), CALL)
-            .await
-            .unwrap();
+        let count = client.call_tool("cancellations", Map::new(), CALL).await.unwrap();
         if text(&count) == "1" {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the server never saw the cancellation"
-        );
+        assert!(Instant::now() < deadline, "the server never saw the cancellation");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -215,10 +162,7 @@ async fn a_timed_out_call_is_cancelled_and_a_restarted_server_gets_a_new_session
     peer.stop();
     let port = peer.port;
     let _restarted = PythonPeer::on_port(port);
-    let echoed = client
-        .call_tool("echo", args(json!({"text": "again"})), CALL)
-        .await
-        .unwrap();
+    let echoed = client.call_tool("echo", args(json!({"text": "again"})), CALL).await.unwrap();
     assert_eq!(text(&echoed), "again");
     client.close().await;
 }

@@ -159,10 +159,7 @@ fn each_node_keys_results_by_node_and_isolates_a_failing_node() {
     expected.sort();
     assert_eq!(keys, expected);
 
-    let script = format!(
-        r#"each_node(["{}", "ghost@nowhere"], |n| current_node())"#,
-        nodes[1]
-    );
+    let script = format!(r#"each_node(["{}", "ghost@nowhere"], |n| current_node())"#, nodes[1]);
     let map = h.eval(&script).try_cast::<rhai::Map>().expect("a map");
     assert_eq!(map[nodes[1].as_str()].to_string(), nodes[1]);
 
@@ -240,7 +237,8 @@ fn follow_stops_when_the_closure_answers_false() {
     h.run(r#"let s = sample_start(#{tool: "node_info", interval_ms: 500});"#);
     h.control.advance(Duration::from_millis(2200));
     assert_eq!(h.eval("s.follow(|x| false)").as_int(), Ok(1));
-    let seen = h.eval("let seen = []; s.follow(|x| { seen.push(x.sequence); seen.len() < 2 }); seen");
+    let seen =
+        h.eval("let seen = []; s.follow(|x| { seen.push(x.sequence); seen.len() < 2 }); seen");
     assert_eq!(seen.into_array().unwrap().len(), 2);
 }
 
@@ -250,7 +248,10 @@ fn raw_sampler_tools_stay_callable_and_untracked() {
     let started = h.eval(r#"tool("sample_start", #{tool: "node_info", interval_ms: 1000})"#);
     assert!(started.is_map(), "{started}");
     assert!(h.session.samplers().is_empty());
-    assert_eq!(h.calls_of("sample_start")[0].get("duration_sec").and_then(|d| d.as_i64()), Some(60));
+    assert_eq!(
+        h.calls_of("sample_start")[0].get("duration_sec").and_then(|d| d.as_i64()),
+        Some(60)
+    );
 }
 
 #[test]
@@ -285,7 +286,8 @@ fn refused_action_is_never_sent() {
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert_eq!(failure.exit_code(), 1);
-    let sampled = h.session.eval(r#"sample_start(#{tool: "send_exit", arguments: #{pid: "<A.0.1>"}})"#);
+    let sampled =
+        h.session.eval(r#"sample_start(#{tool: "send_exit", arguments: #{pid: "<A.0.1>"}})"#);
     assert!(matches!(sampled, Err(EvalFailure::Refused(_))));
     assert!(h.calls_of("process_kill").is_empty());
     assert!(h.calls_of("sample_start").is_empty());
@@ -295,7 +297,8 @@ fn refused_action_is_never_sent() {
 fn confirmation_shows_the_exact_call_and_a_no_sends_nothing() {
     let mut h = Harness::start(SessionOptions { policy: ActionPolicy::Confirm, ..options() });
     let other = h.control.node_names()[1].clone();
-    let pid = h.eval(&format!(r#"process_list(#{{limit: 1, node: {other:?}}})[0].PID"#)).to_string();
+    let pid =
+        h.eval(&format!(r#"process_list(#{{limit: 1, node: {other:?}}})[0].PID"#)).to_string();
     let call = format!(r#"process_kill(#{{pid: {pid:?}, node: {other:?}}})"#);
 
     let declined = h.session.eval(&call).unwrap_err();

@@ -39,20 +39,80 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { scenario: "overload", playbook: "bottleneck", severity: "critical", options: "cluster: true, window_sec: 30, cpu_sec: 1" },
-    Case { scenario: "slow_callback", playbook: "bottleneck", severity: "critical", options: "cluster: true, window_sec: 40, cpu_sec: 1" },
-    Case { scenario: "process_leak", playbook: "leaks", severity: "critical", options: "cluster: true, window_sec: 40, interval_ms: 2000" },
-    Case { scenario: "restart_loop", playbook: "restarts", severity: "critical", options: "cluster: true, window_sec: 30" },
-    Case { scenario: "zombies", playbook: "zombies", severity: "critical", options: "cluster: true, window_sec: 10" },
-    Case { scenario: "memory_growth", playbook: "memory", severity: "critical", options: "cluster: true, window_sec: 90, interval_ms: 1000" },
-    Case { scenario: "stuck_call", playbook: "goroutines", severity: "critical", options: "cluster: true, window_sec: 30" },
+    Case {
+        scenario: "overload",
+        playbook: "bottleneck",
+        severity: "critical",
+        options: "cluster: true, window_sec: 30, cpu_sec: 1",
+    },
+    Case {
+        scenario: "slow_callback",
+        playbook: "bottleneck",
+        severity: "critical",
+        options: "cluster: true, window_sec: 40, cpu_sec: 1",
+    },
+    Case {
+        scenario: "process_leak",
+        playbook: "leaks",
+        severity: "critical",
+        options: "cluster: true, window_sec: 40, interval_ms: 2000",
+    },
+    Case {
+        scenario: "restart_loop",
+        playbook: "restarts",
+        severity: "critical",
+        options: "cluster: true, window_sec: 30",
+    },
+    Case {
+        scenario: "zombies",
+        playbook: "zombies",
+        severity: "critical",
+        options: "cluster: true, window_sec: 10",
+    },
+    Case {
+        scenario: "memory_growth",
+        playbook: "memory",
+        severity: "critical",
+        options: "cluster: true, window_sec: 90, interval_ms: 1000",
+    },
+    Case {
+        scenario: "stuck_call",
+        playbook: "goroutines",
+        severity: "critical",
+        options: "cluster: true, window_sec: 30",
+    },
     // Both ends of a link see it flap or lose messages: asked from the
     // entry node, as a user at that node would, the peer is the culprit.
-    Case { scenario: "flapping_peer", playbook: "network", severity: "critical", options: "window_sec: 40" },
-    Case { scenario: "message_loss", playbook: "network", severity: "critical", options: "window_sec: 30" },
-    Case { scenario: "event_no_subscribers", playbook: "events", severity: "warning", options: "cluster: true, window_sec: 20" },
-    Case { scenario: "event_no_publisher", playbook: "events", severity: "warning", options: "cluster: true, window_sec: 20" },
-    Case { scenario: "goroutine_leak", playbook: "goroutines", severity: "critical", options: "cluster: true, window_sec: 40" },
+    Case {
+        scenario: "flapping_peer",
+        playbook: "network",
+        severity: "critical",
+        options: "window_sec: 40",
+    },
+    Case {
+        scenario: "message_loss",
+        playbook: "network",
+        severity: "critical",
+        options: "window_sec: 30",
+    },
+    Case {
+        scenario: "event_no_subscribers",
+        playbook: "events",
+        severity: "warning",
+        options: "cluster: true, window_sec: 20",
+    },
+    Case {
+        scenario: "event_no_publisher",
+        playbook: "events",
+        severity: "warning",
+        options: "cluster: true, window_sec: 20",
+    },
+    Case {
+        scenario: "goroutine_leak",
+        playbook: "goroutines",
+        severity: "critical",
+        options: "cluster: true, window_sec: 40",
+    },
 ];
 
 /// Every playbook with short windows, as called on the healthy and the
@@ -60,7 +120,11 @@ const CASES: &[Case] = &[
 const PLAYBOOKS: &[(&str, &str, f64)] = &[
     ("health", "window_sec: 1", 20.0),
     ("bottleneck", "cluster: true, window_sec: 20, cpu_sec: 1", 40.0),
-    ("cpu_profile", "cluster: true, seconds: 1, presence_samples: 3, presence_interval_ms: 500", 40.0),
+    (
+        "cpu_profile",
+        "cluster: true, seconds: 1, presence_samples: 3, presence_interval_ms: 500",
+        40.0,
+    ),
     ("memory", "cluster: true, window_sec: 40, interval_ms: 1000", 40.0),
     ("leaks", "cluster: true, window_sec: 20", 20.0),
     ("restarts", "cluster: true, window_sec: 20", 20.0),
@@ -119,7 +183,8 @@ fn run_playbook(sim: &Simulator, playbook: &str, options: &str) -> Run {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{playbook} failed: {stderr}\n{stdout}");
-    let value = last_json(&stdout).unwrap_or_else(|| panic!("{playbook}: no JSON in {stdout}\n{stderr}"));
+    let value =
+        last_json(&stdout).unwrap_or_else(|| panic!("{playbook}: no JSON in {stdout}\n{stderr}"));
     let left_running = value["left"]
         .as_array()
         .map(|ids| ids.iter().map(|id| id.to_string()).collect())
@@ -216,25 +281,27 @@ fn every_planted_trouble_is_the_top_finding_of_its_playbook() {
     let _serial = serial();
     in_parallel(CASES, |case| {
         let sim = start(&[case.scenario], false, false);
-        let planted: Vec<_> = sim
-            .control()
-            .planted()
-            .into_iter()
-            .filter(|p| p.scenario == case.scenario)
-            .collect();
+        let planted: Vec<_> =
+            sim.control().planted().into_iter().filter(|p| p.scenario == case.scenario).collect();
         if planted.is_empty() {
             return Err(format!("{}: the simulator planted nothing", case.scenario));
         }
         let run = run_playbook(&sim, case.playbook, case.options);
         let all = findings(&run.report);
         let Some(top) = all.first() else {
-            return Err(format!("{}: {} found nothing: {}", case.scenario, case.playbook, run.report));
+            return Err(format!(
+                "{}: {} found nothing: {}",
+                case.scenario, case.playbook, run.report
+            ));
         };
         let named = format!("{} {}", text(&top["culprit"]), text(&top["title"]));
         let hit = planted.iter().any(|p| named.contains(&p.culprit));
         let mut problems = Vec::new();
         if !hit {
-            let wanted: Vec<_> = planted.iter().map(|p| format!("{} on {} ({})", p.culprit, p.node, p.detail)).collect();
+            let wanted: Vec<_> = planted
+                .iter()
+                .map(|p| format!("{} on {} ({})", p.culprit, p.node, p.detail))
+                .collect();
             problems.push(format!("top finding `{named}` does not name {wanted:?}"));
         }
         if text(&top["severity"]) != case.severity {
@@ -249,7 +316,13 @@ fn every_planted_trouble_is_the_top_finding_of_its_playbook() {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!("{} → {}: {}\nreport: {:#}", case.scenario, case.playbook, problems.join("; "), run.report))
+            Err(format!(
+                "{} → {}: {}\nreport: {:#}",
+                case.scenario,
+                case.playbook,
+                problems.join("; "),
+                run.report
+            ))
         }
     });
 }
@@ -285,7 +358,11 @@ fn a_healthy_cluster_gives_nothing_above_info() {
         if *playbook == "monitor" && !run.stdout.contains("\x1b[2J\x1b[H") {
             problems.push("monitor drew no live view".to_string());
         }
-        if problems.is_empty() { Ok(()) } else { Err(format!("{playbook}: {}", problems.join("; "))) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{playbook}: {}", problems.join("; ")))
+        }
     });
 }
 
@@ -329,7 +406,11 @@ fn a_node_without_the_newer_counters_gets_reports_that_say_what_was_skipped() {
         if !run.left_running.is_empty() {
             problems.push(format!("samplers left running: {:?}", run.left_running));
         }
-        if problems.is_empty() { Ok(()) } else { Err(format!("{playbook} (legacy): {}", problems.join("; "))) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{playbook} (legacy): {}", problems.join("; ")))
+        }
     });
 }
 
@@ -350,10 +431,8 @@ fn an_interrupted_monitor_leaves_no_sampler_running() {
     }
     assert_eq!(sim_samplers_running(&sim).len(), 6, "monitor starts the handbook's six samplers");
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
+    let interrupted =
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
     assert!(interrupted.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     while child.try_wait().expect("child status").is_none() && Instant::now() < deadline {

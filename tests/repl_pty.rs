@@ -53,7 +53,8 @@ impl Harness {
         if let Some(token) = &self.token {
             command.env("ERGOSH_TOKEN", token);
         }
-        let mut session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).expect("spawn");
+        let mut session =
+            rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).expect("spawn");
         session.exp_string(PROMPT).expect("first prompt");
         session
     }
@@ -241,7 +242,8 @@ fn save_writes_a_script_and_never_overwrites_without_a_yes() {
     session.exp_string(PROMPT).expect("prompt");
 
     line(&mut session, ":save triage", "saved");
-    let path = harness.home.path().join("config").join("ergosh").join("scripts").join("triage.rhai");
+    let path =
+        harness.home.path().join("config").join("ergosh").join("scripts").join("triage.rhai");
     let saved = std::fs::read_to_string(&path).expect("saved script");
     assert!(saved.contains("fn triple"), "{saved}");
 

@@ -28,10 +28,7 @@ fn status_html_empty_and_malformed_faults() {
     assert_eq!((reply.status, reply.body.len()), (500, 0));
     let reply = post(address, &body);
     assert_eq!(reply.status, 502);
-    assert!(reply
-        .header("content-type")
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(reply.header("content-type").unwrap().starts_with("text/html"));
     assert!(reply.text().contains("<html>"));
     let reply = post(address, &body);
     assert_eq!((reply.status, reply.body.len()), (200, 0));
@@ -58,32 +55,19 @@ fn cut_bodies_and_dropped_connections_fail_on_the_wire() {
     control.set_fault(FaultRule::always(Fault::CloseMidBody).times(1));
     let bytes = send_for_bytes(address, tool_call_body("node_info").to_string().as_bytes());
     let text = String::from_utf8_lossy(&bytes);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .expect("the headers arrive before the cut");
+    let (head, body) = text.split_once("\r\n\r\n").expect("the headers arrive before the cut");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let declared: usize = head
         .lines()
         .find_map(|line| {
             let line = line.to_ascii_lowercase();
-            line.strip_prefix("content-length:")
-                .map(|value| value.trim().parse().unwrap())
+            line.strip_prefix("content-length:").map(|value| value.trim().parse().unwrap())
         })
         .expect("a declared length");
-    assert!(
-        !body.is_empty() && body.len() < declared,
-        "{} of {declared} bytes",
-        body.len()
-    );
+    assert!(!body.is_empty() && body.len() < declared, "{} of {declared} bytes", body.len());
 
     control.set_fault(FaultRule::always(Fault::DropConnection).times(1));
-    let dropped = send(
-        address,
-        "POST",
-        "/mcp",
-        &[],
-        ping(json!(1)).to_string().as_bytes(),
-    );
+    let dropped = send(address, "POST", "/mcp", &[], ping(json!(1)).to_string().as_bytes());
     assert!(dropped.is_err(), "no answer at all: {dropped:?}");
 
     control.set_fault(FaultRule::always(Fault::Truncated).times(1));
@@ -98,14 +82,8 @@ fn a_never_answering_node_keeps_the_client_waiting() {
     let (_sim, address, control) = manual();
     control.set_fault(FaultRule::always(Fault::NeverAnswer));
     let body = ping(json!(1)).to_string();
-    let waited = send_within(
-        address,
-        "POST",
-        "/mcp",
-        &[],
-        body.as_bytes(),
-        Duration::from_millis(300),
-    );
+    let waited =
+        send_within(address, "POST", "/mcp", &[], body.as_bytes(), Duration::from_millis(300));
     assert!(waited.is_err());
 }
 
@@ -155,10 +133,7 @@ fn result_shape_faults() {
     let answer = next();
     assert_ne!(answer["id"], 41);
     assert!(json_text(&answer).is_object());
-    assert!(
-        next()["result"].get("isError").is_none(),
-        "never set by a healthy node"
-    );
+    assert!(next()["result"].get("isError").is_none(), "never set by a healthy node");
 }
 
 #[test]
@@ -167,44 +142,18 @@ fn session_ids_are_issued_required_and_expire_once() {
     control.set_fault(FaultRule::for_tool("node_info", Fault::SessionIds));
     let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}});
     let reply = post(address, &initialize);
-    let session = reply
-        .header("mcp-session-id")
-        .expect("a session id")
-        .to_string();
+    let session = reply.header("mcp-session-id").expect("a session id").to_string();
     let body = tool_call_body("node_info").to_string();
 
     assert_eq!(post_raw(address, &[], body.as_bytes()).status, 400);
     let with_session = [("Mcp-Session-Id", session.as_str())];
-    assert_eq!(
-        post_raw(
-            address,
-            &with_session,
-            ping(json!(2)).to_string().as_bytes()
-        )
-        .status,
-        200
-    );
-    assert_eq!(
-        post_raw(address, &with_session, body.as_bytes()).status,
-        404,
-        "expired"
-    );
-    assert_eq!(
-        post_raw(address, &with_session, body.as_bytes()).status,
-        404,
-        "stays stale"
-    );
+    assert_eq!(post_raw(address, &with_session, ping(json!(2)).to_string().as_bytes()).status, 200);
+    assert_eq!(post_raw(address, &with_session, body.as_bytes()).status, 404, "expired");
+    assert_eq!(post_raw(address, &with_session, body.as_bytes()).status, 404, "stays stale");
 
-    let renewed = post(address, &initialize)
-        .header("mcp-session-id")
-        .unwrap()
-        .to_string();
+    let renewed = post(address, &initialize).header("mcp-session-id").unwrap().to_string();
     assert_ne!(renewed, session);
-    let reply = post_raw(
-        address,
-        &[("Mcp-Session-Id", renewed.as_str())],
-        body.as_bytes(),
-    );
+    let reply = post_raw(address, &[("Mcp-Session-Id", renewed.as_str())], body.as_bytes());
     assert_eq!(reply.status, 200);
     assert!(json_text(&reply.json()).is_object());
 }
@@ -228,10 +177,7 @@ fn the_tool_list_changes_after_the_next_call() {
     assert_ne!(before, after);
     assert!(!after.contains(&"send_exit".to_string()));
     let (code, message) = error(&call(address, "send_exit", json!({"pid": "<1.0.1>"})));
-    assert_eq!(
-        (code, message.as_str()),
-        (-32602, "unknown tool: send_exit")
-    );
+    assert_eq!((code, message.as_str()), (-32602, "unknown tool: send_exit"));
     let top = json_text(&call(address, "process_top", json!({"limit": 3})));
     assert_eq!(top.as_array().map(Vec::len), Some(3));
     control.clear_faults();

@@ -19,62 +19,40 @@ use sim_support::{
 
 #[test]
 fn get_and_delete_are_405_before_the_token_check() {
-    let (_sim, address, _) = start(SimOptions {
-        token: Some("secret".into()),
-        ..SimOptions::test()
-    });
+    let (_sim, address, _) =
+        start(SimOptions { token: Some("secret".into()), ..SimOptions::test() });
     for method in ["GET", "DELETE"] {
         let reply = send(address, method, "/mcp", &[], b"").unwrap();
         assert_eq!(reply.status, 405);
         assert_eq!(reply.text(), "Method Not Allowed\n");
-        assert_eq!(
-            reply.header("content-type"),
-            Some("text/plain; charset=utf-8")
-        );
+        assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
     }
 }
 
 #[test]
 fn other_paths_are_404() {
     let (_sim, address, _) = manual();
-    let reply = send(
-        address,
-        "POST",
-        "/other",
-        &[],
-        ping(json!(1)).to_string().as_bytes(),
-    )
-    .unwrap();
+    let reply =
+        send(address, "POST", "/other", &[], ping(json!(1)).to_string().as_bytes()).unwrap();
     assert_eq!(reply.status, 404);
     assert_eq!(reply.text(), "404 page not found\n");
 }
 
 #[test]
 fn a_missing_wrong_or_non_bearer_token_is_401_with_an_empty_body() {
-    let (_sim, address, _) = start(SimOptions {
-        token: Some("secret".into()),
-        ..SimOptions::test()
-    });
+    let (_sim, address, _) =
+        start(SimOptions { token: Some("secret".into()), ..SimOptions::test() });
     let body = ping(json!(1)).to_string();
-    for headers in [
-        vec![],
-        vec![("Authorization", "Bearer nope")],
-        vec![("Authorization", "secret")],
-    ] {
+    for headers in
+        [vec![], vec![("Authorization", "Bearer nope")], vec![("Authorization", "secret")]]
+    {
         let reply = post_raw(address, &headers, body.as_bytes());
         assert_eq!(reply.status, 401);
         assert!(reply.body.is_empty());
     }
     let reply = post_raw(address, &[], b"{not json");
-    assert_eq!(
-        reply.status, 401,
-        "the token is checked before the body is parsed"
-    );
-    let reply = post_raw(
-        address,
-        &[("Authorization", "Bearer secret")],
-        body.as_bytes(),
-    );
+    assert_eq!(reply.status, 401, "the token is checked before the body is parsed");
+    let reply = post_raw(address, &[("Authorization", "Bearer secret")], body.as_bytes());
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["result"], json!({}));
 }
@@ -141,10 +119,7 @@ fn a_wrong_or_missing_version_is_invalid_request() {
         json!({"id": 125, "method": "ping"}),
     ] {
         let (code, message) = error(&post(address, &body).json());
-        assert_eq!(
-            (code, message.as_str()),
-            (-32600, "invalid JSON-RPC version")
-        );
+        assert_eq!((code, message.as_str()), (-32600, "invalid JSON-RPC version"));
     }
 }
 
@@ -152,22 +127,11 @@ fn a_wrong_or_missing_version_is_invalid_request() {
 fn unknown_methods_and_notifications_with_an_id_are_not_found() {
     let (_sim, address, _) = manual();
     let answer = rpc(address, 124, "resources/list", json!({}));
-    assert_eq!(
-        error(&answer),
-        (-32601, "method not found: resources/list".to_string())
-    );
-    let answer = post(
-        address,
-        &json!({"jsonrpc": "2.0", "id": 127, "method": "notifications/initialized"}),
-    )
-    .json();
-    assert_eq!(
-        error(&answer),
-        (
-            -32601,
-            "method not found: notifications/initialized".to_string()
-        )
-    );
+    assert_eq!(error(&answer), (-32601, "method not found: resources/list".to_string()));
+    let answer =
+        post(address, &json!({"jsonrpc": "2.0", "id": 127, "method": "notifications/initialized"}))
+            .json();
+    assert_eq!(error(&answer), (-32601, "method not found: notifications/initialized".to_string()));
 }
 
 #[test]
@@ -196,10 +160,7 @@ fn ids_are_echoed_the_way_go_decodes_them() {
     for (sent, echoed) in cases {
         let body = format!(r#"{{"jsonrpc":"2.0","id":{sent},"method":"ping"}}"#);
         let reply = post_raw(address, &[], body.as_bytes());
-        assert_eq!(
-            reply.text(),
-            format!(r#"{{"jsonrpc":"2.0","id":{echoed},"result":{{}}}}"#)
-        );
+        assert_eq!(reply.text(), format!(r#"{{"jsonrpc":"2.0","id":{echoed},"result":{{}}}}"#));
     }
     let reply = post_raw(address, &[], br#"{"jsonrpc":"2.0","method":"ping"}"#);
     assert_eq!(reply.text(), r#"{"jsonrpc":"2.0","id":null,"result":{}}"#);
@@ -208,58 +169,32 @@ fn ids_are_echoed_the_way_go_decodes_them() {
 #[test]
 fn initialize_always_answers_the_current_protocol() {
     let (_sim, address, _) = manual();
-    let answer = rpc(
-        address,
-        1,
-        "initialize",
-        json!({"protocolVersion": "2024-11-05", "capabilities": {}}),
-    );
+    let answer =
+        rpc(address, 1, "initialize", json!({"protocolVersion": "2024-11-05", "capabilities": {}}));
     let result = &answer["result"];
     assert_eq!(result["protocolVersion"], "2025-06-18");
     assert_eq!(result["capabilities"], json!({"tools": {}}));
     assert!(result["serverInfo"]["name"].is_string());
     assert!(result["instructions"].is_string());
-    let answer = post(
-        address,
-        &json!({"jsonrpc": "2.0", "id": 2, "method": "initialize"}),
-    )
-    .json();
+    let answer = post(address, &json!({"jsonrpc": "2.0", "id": 2, "method": "initialize"})).json();
     assert_eq!(answer["result"]["protocolVersion"], "2025-06-18");
     let answer = rpc(address, 3, "initialize", json!("v1"));
-    assert_eq!(
-        error(&answer),
-        (-32602, "invalid initialize params".to_string())
-    );
+    assert_eq!(error(&answer), (-32602, "invalid initialize params".to_string()));
 }
 
 #[test]
 fn tools_call_needs_object_params_and_a_known_tool() {
     let (_sim, address, control) = manual();
     let answer = rpc(address, 122, "tools/call", json!("process_list"));
-    assert_eq!(
-        error(&answer),
-        (-32602, "invalid tools/call params".to_string())
-    );
-    let answer = post(
-        address,
-        &json!({"jsonrpc": "2.0", "id": 123, "method": "tools/call"}),
-    )
-    .json();
-    assert_eq!(
-        error(&answer),
-        (-32602, "invalid tools/call params".to_string())
-    );
+    assert_eq!(error(&answer), (-32602, "invalid tools/call params".to_string()));
+    let answer =
+        post(address, &json!({"jsonrpc": "2.0", "id": 123, "method": "tools/call"})).json();
+    assert_eq!(error(&answer), (-32602, "invalid tools/call params".to_string()));
     let answer = call(address, "no_such_tool", json!({}));
-    assert_eq!(
-        error(&answer),
-        (-32602, "unknown tool: no_such_tool".to_string())
-    );
+    assert_eq!(error(&answer), (-32602, "unknown tool: no_such_tool".to_string()));
     let backend = &control.node_names()[1];
     let answer = call(address, "no_such_tool", json!({"node": backend}));
-    assert_eq!(
-        error(&answer),
-        (-32603, "unknown tool: no_such_tool".to_string())
-    );
+    assert_eq!(error(&answer), (-32603, "unknown tool: no_such_tool".to_string()));
 }
 
 #[test]
@@ -269,10 +204,7 @@ fn omitted_arguments_fail_only_for_tools_that_take_some() {
     let answer = omitted("process_info");
     assert_eq!(
         error(&answer),
-        (
-            -32602,
-            "invalid params: unexpected end of JSON input".to_string()
-        )
+        (-32602, "invalid params: unexpected end of JSON input".to_string())
     );
     assert!(json_text(&omitted("node_info")).is_object());
 }
@@ -288,9 +220,7 @@ fn tools_list_has_the_48_tools_with_the_proxy_properties() {
         let properties = &tool["inputSchema"]["properties"];
         assert_eq!(properties["node"]["type"], "string");
         assert_eq!(properties["timeout"]["type"], "integer");
-        assert!(tool["description"]
-            .as_str()
-            .is_some_and(|text| !text.is_empty()));
+        assert!(tool["description"].as_str().is_some_and(|text| !text.is_empty()));
     }
 }
 
@@ -324,18 +254,13 @@ fn timed_calls(address: SocketAddr, calls: Vec<(String, Value)>) -> Vec<(Duratio
             })
         })
         .collect();
-    handles
-        .into_iter()
-        .map(|handle| handle.join().unwrap())
-        .collect()
+    handles.into_iter().map(|handle| handle.join().unwrap()).collect()
 }
 
 #[test]
 fn a_sixth_pprof_cpu_waits_for_a_worker() {
     let (_sim, address, _) = fast(10.0);
-    let calls = (0..6)
-        .map(|_| ("pprof_cpu".to_string(), json!({"duration": 5})))
-        .collect();
+    let calls = (0..6).map(|_| ("pprof_cpu".to_string(), json!({"duration": 5}))).collect();
     let mut times: Vec<Duration> = timed_calls(address, calls)
         .into_iter()
         .map(|(elapsed, answer)| {
@@ -344,14 +269,8 @@ fn a_sixth_pprof_cpu_waits_for_a_worker() {
         })
         .collect();
     times.sort();
-    assert!(
-        times[4] < Duration::from_millis(900),
-        "five run at once: {times:?}"
-    );
-    assert!(
-        times[5] >= Duration::from_millis(950),
-        "the sixth queues: {times:?}"
-    );
+    assert!(times[4] < Duration::from_millis(900), "five run at once: {times:?}");
+    assert!(times[5] >= Duration::from_millis(950), "the sixth queues: {times:?}");
 }
 
 #[test]
@@ -359,12 +278,7 @@ fn a_proxied_call_holds_an_entry_worker() {
     let (_sim, address, control) = fast(10.0);
     let backend = control.node_names()[1].clone();
     let proxied = (0..5)
-        .map(|_| {
-            (
-                "pprof_cpu".to_string(),
-                json!({"duration": 5, "node": backend}),
-            )
-        })
+        .map(|_| ("pprof_cpu".to_string(), json!({"duration": 5, "node": backend})))
         .collect();
     let busy = thread::spawn(move || timed_calls(address, proxied));
     thread::sleep(Duration::from_millis(150));
@@ -372,10 +286,7 @@ fn a_proxied_call_holds_an_entry_worker() {
     let local = call(address, "node_info", json!({}));
     let waited = started.elapsed();
     assert!(json_text(&local).is_object());
-    assert!(
-        waited >= Duration::from_millis(200),
-        "node_info waited for a worker: {waited:?}"
-    );
+    assert!(waited >= Duration::from_millis(200), "node_info waited for a worker: {waited:?}");
     for (_, answer) in busy.join().unwrap() {
         assert!(text(&answer).contains("CPU"), "{answer}");
     }
@@ -383,11 +294,8 @@ fn a_proxied_call_holds_an_entry_worker() {
 
 #[test]
 fn fan_out_is_limited_by_the_entry_pool() {
-    let options = SimOptions {
-        nodes: 21,
-        node_latency: Duration::from_millis(50),
-        ..SimOptions::test()
-    };
+    let options =
+        SimOptions { nodes: 21, node_latency: Duration::from_millis(50), ..SimOptions::test() };
     let (_sim, address, control) = start(options);
     let calls = control.node_names()[1..]
         .iter()
@@ -409,43 +317,19 @@ fn the_proxy_reports_unknown_nodes_timeouts_and_remote_failures() {
     let entry = control.entry_node();
     let backend = control.node_names()[1].clone();
 
-    let answer = call(
-        address,
-        "node_info",
-        json!({"node": "nowhere@localhost", "timeout": 3}),
-    );
+    let answer = call(address, "node_info", json!({"node": "nowhere@localhost", "timeout": 3}));
     assert_eq!(
         error(&answer),
-        (
-            -32603,
-            "remote call to 'nowhere@localhost' failed: no route".to_string()
-        )
+        (-32603, "remote call to 'nowhere@localhost' failed: no route".to_string())
     );
 
-    let answer = call(
-        address,
-        "pprof_cpu",
-        json!({"node": backend, "duration": 3, "timeout": 1}),
-    );
-    assert_eq!(
-        error(&answer),
-        (
-            -32603,
-            format!("remote call to '{backend}' failed: timed out")
-        )
-    );
+    let answer = call(address, "pprof_cpu", json!({"node": backend, "duration": 3, "timeout": 1}));
+    assert_eq!(error(&answer), (-32603, format!("remote call to '{backend}' failed: timed out")));
 
-    let answer = call(
-        address,
-        "process_info",
-        json!({"node": backend, "pid": "<00000000.0.99999>"}),
-    );
+    let answer =
+        call(address, "process_info", json!({"node": backend, "pid": "<00000000.0.99999>"}));
     assert_eq!(error(&answer).0, -32603);
-    let answer = call(
-        address,
-        "process_info",
-        json!({"pid": "<00000000.0.99999>"}),
-    );
+    let answer = call(address, "process_info", json!({"pid": "<00000000.0.99999>"}));
     assert_eq!(error(&answer).0, -32602);
 
     let answer = call(address, "node_info", json!({"node": entry}));
@@ -483,10 +367,8 @@ fn every_tool_call_is_recorded_with_its_node_and_arguments() {
     rpc(address, 2, "ping", json!({}));
 
     let calls = control.calls();
-    let summary: Vec<(&str, &str)> = calls
-        .iter()
-        .map(|call| (call.node.as_str(), call.tool.as_str()))
-        .collect();
+    let summary: Vec<(&str, &str)> =
+        calls.iter().map(|call| (call.node.as_str(), call.tool.as_str())).collect();
     assert_eq!(
         summary,
         [
@@ -501,10 +383,7 @@ fn every_tool_call_is_recorded_with_its_node_and_arguments() {
 
 #[test]
 fn a_scale_node_answers_every_process_and_repeats_it_from_cache() {
-    let options = SimOptions {
-        processes: Some(20_000),
-        ..SimOptions::test()
-    };
+    let options = SimOptions { processes: Some(20_000), ..SimOptions::test() };
     let (_sim, address, _) = start(options);
     let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
         "params": {"name": "process_list", "arguments": {"limit": -1}}});

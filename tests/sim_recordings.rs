@@ -47,10 +47,7 @@ use sim_support::{send, Reply};
 fn check(exchange: &Exchange, reply: &Reply, kinds: &Kinds) -> Vec<String> {
     let mut problems = Vec::new();
     if reply.status != exchange.status {
-        problems.push(format!(
-            "HTTP {} instead of {}",
-            reply.status, exchange.status
-        ));
+        problems.push(format!("HTTP {} instead of {}", reply.status, exchange.status));
         return problems;
     }
     if !exchange.response.is_object() {
@@ -135,10 +132,9 @@ fn learn_from(exchange: &Exchange, reply: &Reply, names: &mut Names) {
     };
     match tool.as_str() {
         "sample_start" | "sample_listen" => {
-            if let (Some(old), Some(new)) = (
-                recorded["sampler_id"].as_str(),
-                simulated["sampler_id"].as_str(),
-            ) {
+            if let (Some(old), Some(new)) =
+                (recorded["sampler_id"].as_str(), simulated["sampler_id"].as_str())
+            {
                 names.learn(old, new);
             }
         }
@@ -163,11 +159,7 @@ fn every_recorded_exchange_has_the_recorded_structure() {
     let exchanges = load(&folder);
     let kinds = tool_kinds(&exchanges);
 
-    let main = Simulator::start(SimOptions {
-        legacy: true,
-        ..SimOptions::test()
-    })
-    .unwrap();
+    let main = Simulator::start(SimOptions { legacy: true, ..SimOptions::test() }).unwrap();
     let secured = Simulator::start(SimOptions {
         token: Some("secret".into()),
         legacy: true,
@@ -216,12 +208,7 @@ fn every_recorded_exchange_has_the_recorded_structure() {
         .iter()
         .map(|(name, problems)| format!("{name}:\n    {}", problems.join("\n    ")))
         .collect();
-    assert!(
-        failures.is_empty(),
-        "{} exchanges differ:\n{}",
-        failures.len(),
-        report.join("\n")
-    );
+    assert!(failures.is_empty(), "{} exchanges differ:\n{}", failures.len(), report.join("\n"));
 }
 
 #[test]
@@ -232,27 +219,18 @@ fn the_tool_list_matches_the_recorded_one_in_all_but_words() {
     let record: Value =
         serde_json::from_str(&fs::read_to_string(folder.join("004_tools_list.json")).unwrap())
             .unwrap();
-    let recorded = record["response"]["body"]["result"]["tools"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let recorded = record["response"]["body"]["result"]["tools"].as_array().unwrap().clone();
     let simulator = Simulator::start(SimOptions::test()).unwrap();
     let answer = sim_support::rpc(simulator.address(), 1, "tools/list", json!({}));
     let simulated = answer["result"]["tools"].as_array().unwrap().clone();
 
     let names = |tools: &[Value]| {
-        tools
-            .iter()
-            .map(|tool| tool["name"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
+        tools.iter().map(|tool| tool["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
     };
     assert_eq!(names(&simulated), names(&recorded));
     for (mine, theirs) in simulated.iter().zip(&recorded) {
         let name = theirs["name"].as_str().unwrap();
-        assert_ne!(
-            mine["description"], theirs["description"],
-            "{name}: description copied"
-        );
+        assert_ne!(mine["description"], theirs["description"], "{name}: description copied");
         let (mine, theirs) = (&mine["inputSchema"], &theirs["inputSchema"]);
         assert_eq!(mine["type"], theirs["type"], "{name}");
         assert_eq!(mine["required"], theirs["required"], "{name}: required");
@@ -260,16 +238,10 @@ fn the_tool_list_matches_the_recorded_one_in_all_but_words() {
             mine["additionalProperties"], theirs["additionalProperties"],
             "{name}: additionalProperties"
         );
-        let (my_properties, their_properties) = (
-            mine["properties"].as_object().unwrap(),
-            theirs["properties"].as_object().unwrap(),
-        );
+        let (my_properties, their_properties) =
+            (mine["properties"].as_object().unwrap(), theirs["properties"].as_object().unwrap());
         let keys = |map: &serde_json::Map<String, Value>| map.keys().cloned().collect::<Vec<_>>();
-        assert_eq!(
-            keys(my_properties),
-            keys(their_properties),
-            "{name}: parameters"
-        );
+        assert_eq!(keys(my_properties), keys(their_properties), "{name}: parameters");
         for (parameter, theirs) in their_properties {
             let mine = &my_properties[parameter];
             for field in ["type", "enum", "items"] {
@@ -307,10 +279,7 @@ fn the_comparison_notices_missing_keys_and_other_kinds() {
     );
     assert_eq!(
         problems,
-        [
-            ".PID: recorded string, simulated number",
-            ".Children[]: key `Name` missing"
-        ]
+        [".PID: recorded string, simulated number", ".Children[]: key `Name` missing"]
     );
     let mut problems = Vec::new();
     compare(

@@ -13,18 +13,11 @@ use sim_support::{call, error, fast, json_text, manual, text};
 
 fn start_sampler(address: SocketAddr, arguments: Value) -> String {
     let answer = call(address, "sample_start", arguments);
-    json_text(&answer)["sampler_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{answer}"))
-        .to_string()
+    json_text(&answer)["sampler_id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string()
 }
 
 fn read(address: SocketAddr, id: &str, since: u64) -> Value {
-    json_text(&call(
-        address,
-        "sample_read",
-        json!({"sampler_id": id, "since": since}),
-    ))
+    json_text(&call(address, "sample_read", json!({"sampler_id": id, "since": since})))
 }
 
 fn sequences(read: &Value) -> Vec<u64> {
@@ -39,10 +32,7 @@ fn sequences(read: &Value) -> Vec<u64> {
 #[test]
 fn an_active_sampler_stops_after_count_successes() {
     let (_sim, address, control) = manual();
-    let id = start_sampler(
-        address,
-        json!({"tool": "node_info", "interval_ms": 1000, "count": 3}),
-    );
+    let id = start_sampler(address, json!({"tool": "node_info", "interval_ms": 1000, "count": 3}));
     assert!(id.starts_with("mcp_sampler_") && id.len() == 20, "{id}");
     control.advance(Duration::from_secs(10));
     let answer = read(address, &id, 0);
@@ -60,10 +50,7 @@ fn an_active_sampler_stops_after_count_successes() {
 #[test]
 fn the_first_sample_is_taken_at_once_and_reads_are_incremental() {
     let (_sim, address, control) = manual();
-    let id = start_sampler(
-        address,
-        json!({"tool": "runtime_stats", "interval_ms": 1000}),
-    );
+    let id = start_sampler(address, json!({"tool": "runtime_stats", "interval_ms": 1000}));
     assert_eq!(sequences(&read(address, &id, 0)), [1]);
     control.advance(Duration::from_millis(2500));
     assert_eq!(sequences(&read(address, &id, 0)), [1, 2, 3]);
@@ -87,10 +74,7 @@ fn a_sampler_ends_at_its_duration_and_lingers() {
     let answer = call(address, "sample_read", json!({"sampler_id": id}));
     assert_eq!(
         error(&answer),
-        (
-            -32602,
-            format!("sampler {id} not found or not responding: unknown process")
-        )
+        (-32602, format!("sampler {id} not found or not responding: unknown process"))
     );
     assert!(control.samplers().is_empty());
 }
@@ -98,10 +82,8 @@ fn a_sampler_ends_at_its_duration_and_lingers() {
 #[test]
 fn a_full_buffer_drops_the_oldest_entries() {
     let (_sim, address, control) = manual();
-    let id = start_sampler(
-        address,
-        json!({"tool": "node_info", "interval_ms": 100, "buffer_size": 2}),
-    );
+    let id =
+        start_sampler(address, json!({"tool": "node_info", "interval_ms": 100, "buffer_size": 2}));
     control.advance(Duration::from_secs(1));
     assert_eq!(sequences(&read(address, &id, 0)), [10, 11]);
     let rows = json_text(&call(address, "sample_list", json!({})));
@@ -113,11 +95,8 @@ fn a_full_buffer_drops_the_oldest_entries() {
 #[test]
 fn intervals_below_the_minimum_are_raised() {
     let (_sim, address, _) = manual();
-    let answer = json_text(&call(
-        address,
-        "sample_start",
-        json!({"tool": "node_info", "interval_ms": 10}),
-    ));
+    let answer =
+        json_text(&call(address, "sample_start", json!({"tool": "node_info", "interval_ms": 10})));
     assert_eq!(answer["interval_ms"], 100);
     assert_eq!(answer["buffer_size"], 256);
     assert_eq!(answer["duration_sec"], 60);
@@ -135,20 +114,12 @@ fn sample_list_describes_each_sampler_as_the_node_words_it() {
     let rows = json_text(&call(address, "sample_list", json!({})));
     let row = &rows[0];
     assert_eq!(row["id"], id.as_str());
-    assert_eq!(
-        row["description"],
-        "process_list(sort_by=mailbox, limit=2) every 1s"
-    );
+    assert_eq!(row["description"], "process_list(sort_by=mailbox, limit=2) every 1s");
     assert_eq!(row["progress"], "3/5 samples");
     assert_eq!(row["remaining"], "58s");
     assert_eq!(row["uptime"], "2s");
     assert_eq!(row["owner"], control.entry_node().as_str());
-    let keys: Vec<&str> = row
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = row.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
         [
@@ -172,17 +143,10 @@ fn a_stopped_sampler_is_gone() {
     let id = start_sampler(address, json!({"tool": "node_info"}));
     let answer = call(address, "sample_stop", json!({"sampler_id": id}));
     assert_eq!(text(&answer), format!("sampler {id} stopping"));
-    let answer = call(
-        address,
-        "sample_read",
-        json!({"sampler_id": id, "since": 0}),
-    );
+    let answer = call(address, "sample_read", json!({"sampler_id": id, "since": 0}));
     assert_eq!(
         error(&answer),
-        (
-            -32602,
-            format!("sampler {id} not found or not responding: unknown process")
-        )
+        (-32602, format!("sampler {id} not found or not responding: unknown process"))
     );
     assert!(control.samplers().is_empty());
 }
@@ -202,24 +166,14 @@ fn a_sampler_lives_on_the_node_it_was_started_on() {
         address,
         json!({"node": backend, "tool": "runtime_stats", "interval_ms": 500, "count": 3}),
     );
-    assert_eq!(
-        control.samplers(),
-        [(backend.clone(), id.clone(), "running".to_string())]
-    );
+    assert_eq!(control.samplers(), [(backend.clone(), id.clone(), "running".to_string())]);
     control.advance(Duration::from_secs(2));
-    let answer = json_text(&call(
-        address,
-        "sample_read",
-        json!({"node": backend, "sampler_id": id}),
-    ));
+    let answer =
+        json_text(&call(address, "sample_read", json!({"node": backend, "sampler_id": id})));
     assert_eq!(sequences(&answer), [1, 2, 3]);
     let answer = call(address, "sample_read", json!({"sampler_id": id}));
     assert_eq!(error(&answer).0, -32602);
-    let answer = call(
-        address,
-        "sample_stop",
-        json!({"node": backend, "sampler_id": id}),
-    );
+    let answer = call(address, "sample_stop", json!({"node": backend, "sampler_id": id}));
     assert_eq!(text(&answer), format!("sampler {id} stopping"));
 }
 
@@ -251,37 +205,16 @@ fn a_passive_sampler_keeps_log_lines_of_the_chosen_levels() {
 #[test]
 fn a_passive_sampler_keeps_publications_of_an_event() {
     let (_sim, address, control) = manual();
-    let answer = call(
-        address,
-        "sample_listen",
-        json!({"log_levels": [], "event": "no_such_event"}),
-    );
+    let answer =
+        call(address, "sample_listen", json!({"log_levels": [], "event": "no_such_event"}));
     assert_eq!(error(&answer).0, -32602);
 
-    let events = json_text(&call(
-        address,
-        "event_list",
-        json!({"sort_by": "published"}),
-    ));
-    assert!(
-        events[0]["MessagesPublished"].as_u64() > Some(0),
-        "{events}"
-    );
-    let event = events[0]["Event"]
-        .as_str()
-        .expect("a published event")
-        .to_string();
-    let name = event
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches('>')
-        .to_string();
-    let answer = json_text(&call(
-        address,
-        "sample_listen",
-        json!({"log_levels": [], "event": name}),
-    ));
+    let events = json_text(&call(address, "event_list", json!({"sort_by": "published"})));
+    assert!(events[0]["MessagesPublished"].as_u64() > Some(0), "{events}");
+    let event = events[0]["Event"].as_str().expect("a published event").to_string();
+    let name = event.rsplit(':').next().unwrap().trim_end_matches('>').to_string();
+    let answer =
+        json_text(&call(address, "sample_listen", json!({"log_levels": [], "event": name})));
     assert_eq!(answer["event"], name.as_str());
     assert!(answer.get("log_levels").is_none());
     let id = answer["sampler_id"].as_str().unwrap().to_string();
@@ -290,10 +223,7 @@ fn a_passive_sampler_keeps_publications_of_an_event() {
     let samples = answer["samples"].as_array().unwrap();
     assert!(!samples.is_empty(), "{name} is published within 30 s");
     let data = &samples[0]["data"];
-    assert_eq!(
-        data["event"],
-        format!("'{name}'@'{}'", control.entry_node())
-    );
+    assert_eq!(data["event"], format!("'{name}'@'{}'", control.entry_node()));
     assert!(!data["message"].is_null());
 }
 
@@ -305,10 +235,7 @@ fn samplers_tick_on_their_own_with_a_real_clock() {
     thread::sleep(Duration::from_millis(400));
     let taken = sequences(&read(address, &id, 0)).len() as f64;
     let most = started.elapsed().as_secs_f64() * 20.0 + 2.0;
-    assert!(
-        taken >= 5.0 && taken <= most,
-        "one sample a sim second: {taken} of at most {most}"
-    );
+    assert!(taken >= 5.0 && taken <= most, "one sample a sim second: {taken} of at most {most}");
 }
 
 #[test]
@@ -326,11 +253,8 @@ fn a_sampler_gives_up_after_max_errors_in_a_row() {
     assert!(sequences(&answer).is_empty(), "failures are not samples");
     let answer = read(address, &patient, 0);
     assert_eq!(answer["completed"], false, "max_errors 0 keeps trying");
-    let statuses: Vec<String> = control
-        .samplers()
-        .into_iter()
-        .map(|(_, _, status)| status)
-        .collect();
+    let statuses: Vec<String> =
+        control.samplers().into_iter().map(|(_, _, status)| status).collect();
     assert_eq!(statuses, ["running", "failed"]);
 }
 

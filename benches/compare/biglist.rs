@@ -17,16 +17,15 @@ use ergosh::sim::{SimOptions, Simulator};
 use rhai::{Dynamic, Engine, Scope};
 
 use crate::child;
-use crate::subject::{self, InProcess};
 use crate::raw::{self, RawClient};
 use crate::report::{self, Line, Side};
+use crate::subject::{self, InProcess};
 
 const PROCESSES: usize = 100_000;
 const ROUNDS: usize = 3;
 const SCRIPT: &str = "process_list(#{limit: -1}).filter(|p| p.MessagesMailbox > 10).len()";
 const FILTER: &str = "rows.filter(|p| p.MessagesMailbox > 10).len()";
-const JQ: &str =
-    ".result.content[0].text | fromjson | map(select(.MessagesMailbox > 10)) | length";
+const JQ: &str = ".result.content[0].text | fromjson | map(select(.MessagesMailbox > 10)) | length";
 const ARGUMENTS: &str = r#"{"limit":-1}"#;
 
 /// Runs the workload and prints its lines; false when a target is missed.
@@ -101,12 +100,8 @@ pub fn run() -> Result<bool> {
             splits.push(Splits::measure(&body, expected)?);
             anyhow::Ok(())
         };
-        let mut sides: Vec<Side<'_>> = vec![
-            &mut fetch_side,
-            &mut in_process_side,
-            &mut binary_side,
-            &mut split_side,
-        ];
+        let mut sides: Vec<Side<'_>> =
+            vec![&mut fetch_side, &mut in_process_side, &mut binary_side, &mut split_side];
         if has_jq {
             sides.push(&mut jq_side);
         }
@@ -242,10 +237,7 @@ fn filter_time(rows: Dynamic, expected: i64) -> Option<Duration> {
 fn count_with_serde(body: &[u8]) -> Result<i64> {
     let rows = raw::result_json(body)?;
     let rows = rows.as_array().context("process_list text is not an array")?;
-    let count = rows
-        .iter()
-        .filter(|row| row["MessagesMailbox"].as_i64().unwrap_or(0) > 10)
-        .count();
+    let count = rows.iter().filter(|row| row["MessagesMailbox"].as_i64().unwrap_or(0) > 10).count();
     if rows.len() != PROCESSES {
         bail!("process_list returned {} rows, not {PROCESSES}", rows.len());
     }
@@ -253,16 +245,11 @@ fn count_with_serde(body: &[u8]) -> Result<i64> {
 }
 
 fn count_of(value: &Dynamic) -> Result<i64> {
-    value
-        .as_int()
-        .map_err(|kind| anyhow::anyhow!("the count is a {kind}, not an integer"))
+    value.as_int().map_err(|kind| anyhow::anyhow!("the count is a {kind}, not an integer"))
 }
 
 fn parse_count(output: &str) -> Result<i64> {
-    output
-        .trim()
-        .parse::<i64>()
-        .with_context(|| format!("not a count: `{output}`"))
+    output.trim().parse::<i64>().with_context(|| format!("not a count: `{output}`"))
 }
 
 fn check_count(side: &str, count: i64, expected: i64) -> Result<()> {

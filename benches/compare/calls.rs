@@ -11,9 +11,9 @@ use ergosh::sim::{SimOptions, Simulator};
 use serde_json::Map;
 
 use crate::child;
-use crate::subject::InProcess;
 use crate::raw::RawClient;
 use crate::report::{self, Line, Side};
+use crate::subject::InProcess;
 
 const CALLS: u32 = 2_000;
 const TOOL: &str = "runtime_stats";
@@ -21,11 +21,7 @@ const ROUNDS: usize = 5;
 
 /// Runs the workload and prints its lines; false when a target is missed.
 pub fn run(baselines: &Path) -> Result<bool> {
-    let simulator = Simulator::start(SimOptions {
-        healthy: true,
-        nodes: 1,
-        ..SimOptions::demo()
-    })?;
+    let simulator = Simulator::start(SimOptions { healthy: true, nodes: 1, ..SimOptions::demo() })?;
     let url = simulator.url();
 
     let mut ergosh = InProcess::connect(&url)?;
@@ -169,13 +165,8 @@ fn python_baselines(folder: &Path) -> Python {
 
 /// Runs a baseline script and reads its `... N us per call` line.
 fn python_per_call(script: &Path, url: &str) -> Result<Duration> {
-    let outcome = child::run(
-        Command::new("python3")
-            .arg(script)
-            .arg(url)
-            .arg(CALLS.to_string())
-            .arg(TOOL),
-    )?;
+    let outcome =
+        child::run(Command::new("python3").arg(script).arg(url).arg(CALLS.to_string()).arg(TOOL))?;
     let name = script.display().to_string();
     let output = outcome.output(&name)?;
     let micros = output

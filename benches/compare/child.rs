@@ -52,10 +52,8 @@ pub fn run(command: &Command) -> io::Result<Outcome> {
     let outcome = run_direct(&mut helper)?;
 
     let measured = std::fs::read_to_string(report.path())?;
-    let numbers: Vec<u64> = measured
-        .split_whitespace()
-        .filter_map(|number| number.parse().ok())
-        .collect();
+    let numbers: Vec<u64> =
+        measured.split_whitespace().filter_map(|number| number.parse().ok()).collect();
     let [wall_nanos, max_rss_kib, status] = numbers[..] else {
         return Err(io::Error::other(format!(
             "the measuring helper failed: {}",

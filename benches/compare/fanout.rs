@@ -12,9 +12,9 @@ use anyhow::{bail, Result};
 use ergosh::mcp::ClientOptions;
 use ergosh::sim::{SimOptions, Simulator};
 
-use crate::subject::InProcess;
 use crate::raw::RawClient;
 use crate::report::{self, Line, Side};
+use crate::subject::InProcess;
 
 const REMOTE_NODES: usize = 100;
 const LATENCY: Duration = Duration::from_millis(50);
@@ -137,9 +137,7 @@ fn check_results(results: &rhai::Dynamic, nodes: usize, errors: usize) -> Result
     let failed = map
         .values()
         .filter(|value| {
-            value
-                .read_lock::<rhai::Map>()
-                .is_some_and(|entry| entry.contains_key("error"))
+            value.read_lock::<rhai::Map>().is_some_and(|entry| entry.contains_key("error"))
         })
         .count();
     if failed != errors {

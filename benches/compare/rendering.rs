@@ -12,8 +12,8 @@ use anyhow::{bail, Result};
 use ergosh::sim::{SimOptions, Simulator};
 
 use crate::child;
-use crate::subject;
 use crate::report::{self, Line};
+use crate::subject;
 
 const ROWS: usize = 10_000;
 const ROUNDS: usize = 7;
@@ -52,7 +52,8 @@ pub fn run() -> Result<bool> {
         };
         let first = table_run(first)?;
         let second = table_run(second)?;
-        let (pipe_wall, terminal_wall) = if round % 2 == 0 { (first, second) } else { (second, first) };
+        let (pipe_wall, terminal_wall) =
+            if round % 2 == 0 { (first, second) } else { (second, first) };
         pipe.push(pipe_wall);
         terminal.push(terminal_wall);
 

@@ -7,18 +7,15 @@ use anyhow::{bail, Result};
 use ergosh::sim::{SimOptions, Simulator};
 
 use crate::child;
-use crate::subject;
 use crate::report::{self, Line};
+use crate::subject;
 
 const RUNS: usize = 21;
 const TARGET: Duration = Duration::from_millis(100);
 
 /// Runs the workload and prints its line; false when the target is missed.
 pub fn run() -> Result<bool> {
-    let simulator = Simulator::start(SimOptions {
-        healthy: true,
-        ..SimOptions::demo()
-    })?;
+    let simulator = Simulator::start(SimOptions { healthy: true, ..SimOptions::demo() })?;
     let url = simulator.url();
 
     let mut walls = Vec::new();

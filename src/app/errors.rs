@@ -15,9 +15,8 @@ pub fn report_error(error: &anyhow::Error, paint: Paint) {
     for cause in error.chain().skip(1) {
         lines.push(format!("  caused by: {cause}"));
     }
-    let hint = error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<McpError>().and_then(McpError::hint));
+    let hint =
+        error.chain().find_map(|cause| cause.downcast_ref::<McpError>().and_then(McpError::hint));
     if let Some(hint) = hint {
         lines.push(format!("{} {hint}", paint.cyan("hint:")));
     }

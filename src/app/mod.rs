@@ -73,10 +73,8 @@ fn init_logging(verbose: u8) {
     } else {
         tracing_subscriber::EnvFilter::new("ergosh=trace")
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 /// Everything one connected run keeps: the runtime the client lives on,

@@ -19,12 +19,27 @@ pub struct ArgError {
 /// What is wrong with the arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArgProblem {
-    Unknown { name: String, suggestion: Option<String>, valid: Vec<String> },
+    Unknown {
+        name: String,
+        suggestion: Option<String>,
+        valid: Vec<String>,
+    },
     /// `expected` is the kind's noun phrase ("an integer"), `got` describes
     /// the value given ("a string `\"10\"`").
-    WrongType { name: String, expected: String, got: String },
-    NotInEnum { name: String, value: String, suggestion: Option<String>, allowed: Vec<String> },
-    Missing { names: Vec<String> },
+    WrongType {
+        name: String,
+        expected: String,
+        got: String,
+    },
+    NotInEnum {
+        name: String,
+        value: String,
+        suggestion: Option<String>,
+        allowed: Vec<String>,
+    },
+    Missing {
+        names: Vec<String>,
+    },
 }
 
 impl std::error::Error for ArgError {}
@@ -225,11 +240,8 @@ fn describe(value: &Dynamic) -> String {
         return format!("a value of type `{}`", value.type_name());
     };
 
-    let shown = if value.is_string() {
-        format!("{:?}", value.to_string())
-    } else {
-        value.to_string()
-    };
+    let shown =
+        if value.is_string() { format!("{:?}", value.to_string()) } else { value.to_string() };
     if shown.chars().count() > 40 {
         let cut: String = shown.chars().take(37).collect();
         format!("{kind} `{cut}...`")
@@ -342,10 +354,16 @@ mod tests {
         let schema = ToolSchema::from_spec(&spec);
         let list: Array = vec![text("a"), Dynamic::from_int(7)];
         let message = schema.check(&args(&[("names", Dynamic::from_array(list))])).unwrap_err();
-        assert_eq!(message.to_string(), "t: parameter `names[1]` expects a string, got an integer `7`");
+        assert_eq!(
+            message.to_string(),
+            "t: parameter `names[1]` expects a string, got an integer `7`"
+        );
 
         let message = schema.check(&args(&[("names", text("a"))])).unwrap_err();
-        assert_eq!(message.to_string(), "t: parameter `names` expects an array of strings, got a string `\"a\"`");
+        assert_eq!(
+            message.to_string(),
+            "t: parameter `names` expects an array of strings, got a string `\"a\"`"
+        );
     }
 
     #[test]
@@ -381,7 +399,10 @@ mod tests {
             "network_connect_route: missing required parameters `host`, `name`, `port`"
         );
         // a unit value counts as absent
-        assert_eq!(error("process_info", &[("pid", Dynamic::UNIT)]), "process_info: missing required parameter `pid`");
+        assert_eq!(
+            error("process_info", &[("pid", Dynamic::UNIT)]),
+            "process_info: missing required parameter `pid`"
+        );
     }
 
     #[test]
@@ -395,7 +416,8 @@ mod tests {
         }))
         .unwrap();
         let schema = ToolSchema::from_spec(&spec);
-        let nested: Map = args(&[("k", Dynamic::from_array(vec![Dynamic::from_int(1), Dynamic::UNIT]))]);
+        let nested: Map =
+            args(&[("k", Dynamic::from_array(vec![Dynamic::from_int(1), Dynamic::UNIT]))]);
         let checked = schema
             .check(&args(&[
                 ("count", Dynamic::from_float(3.0)),
@@ -415,7 +437,9 @@ mod tests {
 
     #[test]
     fn an_open_schema_passes_unknown_parameters_through() {
-        let spec: ToolSpec = serde_json::from_value(json!({"name": "echo", "inputSchema": {"type": "object"}})).unwrap();
+        let spec: ToolSpec =
+            serde_json::from_value(json!({"name": "echo", "inputSchema": {"type": "object"}}))
+                .unwrap();
         let schema = ToolSchema::from_spec(&spec);
         let checked = schema.check(&args(&[("anything", Dynamic::from_int(1))])).unwrap();
         assert_eq!(checked["anything"], json!(1));

@@ -76,14 +76,21 @@ mod tests {
 
     #[test]
     fn liveness_is_unknown_without_latency() {
-        let recorded = row(&[("RunningTime", 3277.into()), ("Uptime", 31.into()), ("MailboxLatency", (-1).into())]);
+        let recorded = row(&[
+            ("RunningTime", 3277.into()),
+            ("Uptime", 31.into()),
+            ("MailboxLatency", (-1).into()),
+        ]);
         assert_eq!(liveness(&recorded, 31.0), None);
         assert_eq!(liveness(&row(&[("RunningTime", 1.into())]), 31.0), None);
     }
 
     #[test]
     fn minus_one_latency_is_explained() {
-        assert_eq!(latency_explained(&Dynamic::from_int(-1)), Some("node built without -tags=latency"));
+        assert_eq!(
+            latency_explained(&Dynamic::from_int(-1)),
+            Some("node built without -tags=latency")
+        );
         assert_eq!(latency_explained(&Dynamic::from_int(250)), None);
     }
 }

@@ -59,8 +59,16 @@ mod tests {
     use super::*;
 
     const PROCESS_LIST: &[&str] = &[
-        "application", "behavior", "limit", "max_uptime", "min_mailbox", "name",
-        "sort_by", "state", "node", "timeout",
+        "application",
+        "behavior",
+        "limit",
+        "max_uptime",
+        "min_mailbox",
+        "name",
+        "sort_by",
+        "state",
+        "node",
+        "timeout",
     ];
 
     #[test]

@@ -41,9 +41,8 @@ impl fmt::Display for ToolFailure {
 }
 
 /// Tools whose empty list the Ergo endpoint sends as JSON `null`.
-const LIST_SUFFIXES: &[&str] = &[
-    "_list", "_children", "_nodes", "_acceptors", "_processes", "_types", "_schedule",
-];
+const LIST_SUFFIXES: &[&str] =
+    &["_list", "_children", "_nodes", "_acceptors", "_processes", "_types", "_schedule"];
 
 /// A tool's output as a Rhai value, or the failure it reports.
 pub fn output_to_dynamic(tool: &str, output: ToolOutput) -> Result<Dynamic, ToolFailure> {
@@ -71,7 +70,8 @@ pub fn content_to_dynamic(
         0 => Ok(structured.as_ref().map_or(Dynamic::UNIT, value_to_dynamic)),
         1 => Ok(item_to_dynamic(tool, content.remove(0))),
         _ => {
-            let items: Array = content.into_iter().map(|item| item_to_dynamic(tool, item)).collect();
+            let items: Array =
+                content.into_iter().map(|item| item_to_dynamic(tool, item)).collect();
             Ok(Dynamic::from_array(items))
         }
     }
@@ -104,10 +104,8 @@ fn item_to_dynamic(tool: &str, item: ContentItem) -> Dynamic {
 /// values; anything else (pprof dumps, "ok") stays a string.
 fn text_to_dynamic(tool: &str, text: String) -> Dynamic {
     let first = text.bytes().find(|byte| !byte.is_ascii_whitespace());
-    let looks_like_json = matches!(
-        first,
-        Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
-    );
+    let looks_like_json =
+        matches!(first, Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'));
     if !looks_like_json {
         return Dynamic::from(ImmutableString::from(text));
     }
@@ -140,7 +138,8 @@ mod tests {
 
     #[test]
     fn pretty_json_text_becomes_values() {
-        let value = one_text("node_info", "{\n  \"Name\": \"demo@localhost\",\n  \"Uptime\": 31\n}");
+        let value =
+            one_text("node_info", "{\n  \"Name\": \"demo@localhost\",\n  \"Uptime\": 31\n}");
         assert_eq!(as_json(&value), json!({"Name": "demo@localhost", "Uptime": 31}));
         assert!(one_text("x", "[1, 2]").is_array());
         assert_eq!(one_text("x", "42").as_int(), Ok(42));
@@ -158,8 +157,16 @@ mod tests {
 
     #[test]
     fn null_from_a_list_tool_is_an_empty_list() {
-        for tool in ["process_list", "process_children", "network_nodes", "network_acceptors",
-                     "app_processes", "message_types", "cron_schedule", "event_list"] {
+        for tool in [
+            "process_list",
+            "process_children",
+            "network_nodes",
+            "network_acceptors",
+            "app_processes",
+            "message_types",
+            "cron_schedule",
+            "event_list",
+        ] {
             let value = one_text(tool, "null");
             assert!(value.is_array() && value.into_array().unwrap().is_empty(), "{tool}");
         }
@@ -181,7 +188,10 @@ mod tests {
         image.other.insert("data".into(), json!("aGk="));
         image.other.insert("mimeType".into(), json!("image/png"));
         let value = content_to_dynamic("x", vec![image], false, None).unwrap();
-        assert_eq!(as_json(&value), json!({"type": "image", "data": "aGk=", "mimeType": "image/png"}));
+        assert_eq!(
+            as_json(&value),
+            json!({"type": "image", "data": "aGk=", "mimeType": "image/png"})
+        );
     }
 
     #[test]
@@ -198,7 +208,10 @@ mod tests {
         assert_eq!(failure.message, "unknown process\n<9F35C982.0.99>");
         assert_eq!(failure.to_string(), "process_info: unknown process <9F35C982.0.99>");
 
-        let prefixed = ToolFailure { tool: "app_info".into(), message: "app_info: unknown application".into() };
+        let prefixed = ToolFailure {
+            tool: "app_info".into(),
+            message: "app_info: unknown application".into(),
+        };
         assert_eq!(prefixed.to_string(), "app_info: unknown application");
         assert_eq!(prefixed.hint(), None);
     }

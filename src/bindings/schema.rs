@@ -28,11 +28,9 @@ impl ParamKind {
         let name = match schema.get("type") {
             Some(Value::String(name)) => name.as_str(),
             // `["string", "null"]`: the first type that is not null decides
-            Some(Value::Array(names)) => names
-                .iter()
-                .filter_map(Value::as_str)
-                .find(|name| *name != "null")
-                .unwrap_or(""),
+            Some(Value::Array(names)) => {
+                names.iter().filter_map(Value::as_str).find(|name| *name != "null").unwrap_or("")
+            }
             _ => "",
         };
         match name {
@@ -113,7 +111,9 @@ impl ToolSchema {
             .map(|properties| {
                 properties
                     .iter()
-                    .map(|(name, property)| param(name, property, required.contains(&name.as_str())))
+                    .map(|(name, property)| {
+                        param(name, property, required.contains(&name.as_str()))
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -222,7 +222,10 @@ pub(crate) mod tests {
     /// The recorded `tools/list` of a real Ergo node, when the shared
     /// reference material is present.
     pub(crate) fn recorded_specs() -> Option<Vec<ToolSpec>> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ergo-mcp/recordings/004_tools_list.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/ergo-mcp/recordings/004_tools_list.json"
+        );
         let Ok(text) = std::fs::read_to_string(path) else {
             println!("skipped: {path} is absent");
             return None;
@@ -261,7 +264,9 @@ pub(crate) mod tests {
 
         let sort_by = schema.param("sort_by").expect("sort_by");
         assert_eq!(sort_by.kind, ParamKind::String);
-        assert!(sort_by.enum_values.starts_with(&["mailbox".to_string(), "mailbox_latency".to_string()]));
+        assert!(sort_by
+            .enum_values
+            .starts_with(&["mailbox".to_string(), "mailbox_latency".to_string()]));
         assert!(!sort_by.required);
         assert_eq!(schema.param("min_init_time_ms").map(|p| &p.kind), Some(&ParamKind::Number));
     }
@@ -271,7 +276,8 @@ pub(crate) mod tests {
         let Some(catalog) = recorded_catalog() else { return };
 
         let route = catalog.get("network_connect_route").expect("listed");
-        let required: Vec<&str> = route.params.iter().filter(|p| p.required).map(|p| p.name.as_str()).collect();
+        let required: Vec<&str> =
+            route.params.iter().filter(|p| p.required).map(|p| p.name.as_str()).collect();
         assert_eq!(required.len(), 3);
         assert!(required.contains(&"host") && required.contains(&"port"));
 
@@ -317,7 +323,10 @@ pub(crate) mod tests {
             ]
         );
         assert!(schema.param("b").is_some_and(|p| p.required));
-        assert_eq!(schema.param("e").map(|p| p.enum_values.clone()), Some(vec!["x".into(), "1".into()]));
+        assert_eq!(
+            schema.param("e").map(|p| p.enum_values.clone()),
+            Some(vec!["x".into(), "1".into()])
+        );
         assert!(schema.closed);
     }
 

@@ -27,9 +27,7 @@ thread_local! {
 
 /// The node a call without `node` goes to.
 pub(crate) fn current_node(shared: &Shared) -> Option<String> {
-    SCOPED
-        .with(|stack| stack.borrow().last().cloned())
-        .unwrap_or_else(|| shared.session_node())
+    SCOPED.with(|stack| stack.borrow().last().cloned()).unwrap_or_else(|| shared.session_node())
 }
 
 /// `use_node`: inside `on` / `each_node` it changes that scope only.
@@ -134,9 +132,7 @@ pub(crate) fn each_node(
     let spawned = thread::scope(|scope| {
         let mut handles = Vec::new();
         for _ in 0..workers {
-            let handle = thread::Builder::new()
-                .stack_size(THREAD_STACK)
-                .spawn_scoped(scope, work);
+            let handle = thread::Builder::new().stack_size(THREAD_STACK).spawn_scoped(scope, work);
             match handle {
                 Ok(handle) => handles.push(handle),
                 Err(error) => return Err(error),
@@ -187,18 +183,12 @@ pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>, names_out: &mu
     engine.register_fn("use_node", move |_: ()| use_node(&s, None));
 
     let s = shared.clone();
-    engine.register_fn("current_node", move || {
-        current_node(&s).map_or(Dynamic::UNIT, Dynamic::from)
-    });
+    engine
+        .register_fn("current_node", move || current_node(&s).map_or(Dynamic::UNIT, Dynamic::from));
 
-    engine.register_fn(
-        "on",
-        |context: NativeCallContext, node: &str, closure: FnPtr| {
-            with_node(Some(node.to_string()), || {
-                closure.call_within_context::<Dynamic>(&context, ())
-            })
-        },
-    );
+    engine.register_fn("on", |context: NativeCallContext, node: &str, closure: FnPtr| {
+        with_node(Some(node.to_string()), || closure.call_within_context::<Dynamic>(&context, ()))
+    });
 
     engine.register_fn("on", |context: NativeCallContext, _: (), closure: FnPtr| {
         with_node(None, || closure.call_within_context::<Dynamic>(&context, ()))
@@ -210,13 +200,10 @@ pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>, names_out: &mu
     });
 
     let s = shared.clone();
-    engine.register_fn(
-        "each_node",
-        move |context: NativeCallContext, closure: FnPtr| {
-            let nodes = cluster_node_names(&s)?;
-            each_node(&context, &s, nodes, &closure)
-        },
-    );
+    engine.register_fn("each_node", move |context: NativeCallContext, closure: FnPtr| {
+        let nodes = cluster_node_names(&s)?;
+        each_node(&context, &s, nodes, &closure)
+    });
     let s = shared.clone();
     engine.register_fn(
         "each_node",
@@ -225,7 +212,5 @@ pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>, names_out: &mu
         },
     );
 
-    names_out.extend(
-        ["use_node", "current_node", "on", "nodes", "each_node"].map(String::from),
-    );
+    names_out.extend(["use_node", "current_node", "on", "nodes", "each_node"].map(String::from));
 }

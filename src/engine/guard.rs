@@ -177,7 +177,9 @@ mod tests {
 
         let mut state = GuardState::default();
         for _ in 0..MANY_PROFILES {
-            assert!(warnings(&mut state, "pprof_goroutines", &Map::new(), true, |_| false).is_empty());
+            assert!(
+                warnings(&mut state, "pprof_goroutines", &Map::new(), true, |_| false).is_empty()
+            );
         }
         let fanned = warnings(&mut state, "pprof_goroutines", &Map::new(), true, |_| false);
         assert!(fanned[0].contains("each_node"));
@@ -197,5 +199,4 @@ mod tests {
         full.insert("debug".into(), Dynamic::from_int(2));
         assert!(!warnings(&mut state, "pprof_goroutines", &full, false, |_| true).is_empty());
     }
-
 }

@@ -26,7 +26,9 @@ pub(crate) fn decide(
             Decision::Refuse(format!("refused: {tool} is an action tool; {reason}"))
         }
         ActionPolicy::Confirm if frontend.confirm(call_text) => Decision::Run,
-        ActionPolicy::Confirm => Decision::Refuse(format!("refused: {call_text} was not confirmed")),
+        ActionPolicy::Confirm => {
+            Decision::Refuse(format!("refused: {call_text} was not confirmed"))
+        }
     }
 }
 
@@ -164,7 +166,9 @@ mod tests {
         let prefixed = ActionPolicy::Refuse { reason: "refused: the session is read-only".into() };
         assert_eq!(
             decide(&prefixed, "send_exit", "x", &frontend),
-            Decision::Refuse("refused: send_exit is an action tool; the session is read-only".into())
+            Decision::Refuse(
+                "refused: send_exit is an action tool; the session is read-only".into()
+            )
         );
         assert_eq!(decide(&ActionPolicy::Allow, "process_kill", "x", &frontend), Decision::Run);
     }

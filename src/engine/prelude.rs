@@ -101,7 +101,8 @@ fn doc_text(comments: &[&str]) -> String {
         .flat_map(|c| c.lines())
         .map(|line| {
             let line = line.trim();
-            let line = line.strip_prefix("///").or_else(|| line.strip_prefix("/**")).unwrap_or(line);
+            let line =
+                line.strip_prefix("///").or_else(|| line.strip_prefix("/**")).unwrap_or(line);
             let line = line.strip_suffix("*/").unwrap_or(line);
             line.strip_prefix('*').unwrap_or(line).trim()
         })

@@ -14,8 +14,8 @@ use super::failure;
 use super::guard;
 use super::state::{lock, Shared};
 use super::tools;
-use crate::bindings::convert::value_to_dynamic;
 use crate::bindings::content_to_dynamic;
+use crate::bindings::convert::value_to_dynamic;
 use crate::protocol::CallToolResult;
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
@@ -177,8 +177,12 @@ impl Sampler {
             Err(_) => return value_to_dynamic(&data),
         };
         let is_error = result.is_error.unwrap_or(false);
-        match content_to_dynamic(&self.state.tool, result.content, is_error, result.structured_content)
-        {
+        match content_to_dynamic(
+            &self.state.tool,
+            result.content,
+            is_error,
+            result.structured_content,
+        ) {
             Ok(value) => value,
             Err(failure) => {
                 let mut map = Map::new();

@@ -55,7 +55,8 @@ pub(crate) fn list(paths: &[PathBuf]) -> Vec<ScriptInfo> {
             .collect();
         files.sort();
         for path in files {
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let name =
+                path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             if found.iter().any(|script| script.name == name) {
                 continue;
             }
@@ -123,9 +124,8 @@ impl ModuleResolver for PathResolver {
         };
 
         let text = fs::read_to_string(&file).map_err(|_| not_found())?;
-        let mut ast = engine
-            .compile(without_shebang(&text))
-            .map_err(|error| in_module(error.into()))?;
+        let mut ast =
+            engine.compile(without_shebang(&text)).map_err(|error| in_module(error.into()))?;
         ast.set_source(file.to_string_lossy().into_owned());
         let module = Module::eval_ast_as_new(Scope::new(), &ast, engine).map_err(in_module)?;
         Ok(module.into())

@@ -112,10 +112,7 @@ impl Session {
             self.build();
         }
         let evaluation = self.shared.begin_evaluation();
-        let mut ast = self
-            .engine
-            .compile_with_scope(&self.scope, source)
-            .map_err(parse_failure)?;
+        let mut ast = self.engine.compile_with_scope(&self.scope, source).map_err(parse_failure)?;
         if let Some(file) = file {
             ast.set_source(file);
         }

@@ -86,9 +86,8 @@ fn is_unknown_to_server(error: &CallError, tool: &str) -> bool {
 
 /// The policy for action tools, and for samplers that would call one.
 fn authorize(shared: &Shared, tool: &str, args: &Map) -> Result<(), Box<EvalAltResult>> {
-    let sampled = (tool == "sample_start")
-        .then(|| args.get("tool").map(|t| t.to_string()))
-        .flatten();
+    let sampled =
+        (tool == "sample_start").then(|| args.get("tool").map(|t| t.to_string())).flatten();
     let action = if shared.is_action(tool) {
         tool.to_string()
     } else {

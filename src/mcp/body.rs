@@ -104,19 +104,12 @@ impl Transport {
         declared: Option<u64>,
     ) -> McpError {
         debug!(error = %chain(error), received, "body broke off");
-        let of = declared
-            .map(|length| format!(" of {length}"))
-            .unwrap_or_default();
-        self.protocol(&format!(
-            "the connection closed mid-body after {received}{of} bytes"
-        ))
+        let of = declared.map(|length| format!(" of {length}")).unwrap_or_default();
+        self.protocol(&format!("the connection closed mid-body after {received}{of} bytes"))
     }
 
     fn too_large(&self) -> McpError {
-        McpError::TooLarge {
-            url: self.display_url.clone(),
-            limit: self.max_response_bytes,
-        }
+        McpError::TooLarge { url: self.display_url.clone(), limit: self.max_response_bytes }
     }
 }
 
@@ -129,10 +122,7 @@ async fn drain(mut response: reqwest::Response) {
     const PATIENT: Duration = Duration::from_secs(1);
     const LIMIT: usize = 1 << 20;
 
-    if tokio::time::timeout(QUICK, read_prefix(&mut response, LIMIT))
-        .await
-        .is_ok()
-    {
+    if tokio::time::timeout(QUICK, read_prefix(&mut response, LIMIT)).await.is_ok() {
         return;
     }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {

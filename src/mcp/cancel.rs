@@ -36,10 +36,7 @@ pub(super) fn cancel(inner: Arc<Inner>, id: u64, reason: String) {
     let runtime = inner.runtime.clone();
     let tracked = inner.clone();
     let task = runtime.spawn(async move {
-        let params = Params {
-            request_id: id,
-            reason: &reason,
-        };
+        let params = Params { request_id: id, reason: &reason };
         let Ok(body) = encode(None, "notifications/cancelled", Some(&params)) else {
             return;
         };

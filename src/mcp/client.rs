@@ -143,8 +143,7 @@ impl McpClient {
             let page: ListToolsResult = match &cursor {
                 None => self.request("tools/list", None::<&()>, timeout).await?,
                 Some(cursor) => {
-                    self.request("tools/list", Some(&Params { cursor }), timeout)
-                        .await?
+                    self.request("tools/list", Some(&Params { cursor }), timeout).await?
                 }
             };
             tools.extend(page.tools);
@@ -179,10 +178,7 @@ impl McpClient {
             arguments: &'a Map<String, Value>,
         }
 
-        let params = Params {
-            name,
-            arguments: &arguments,
-        };
+        let params = Params { name, arguments: &arguments };
         let result: CallToolResult = self.request("tools/call", Some(&params), timeout).await?;
         Ok(ToolOutput {
             content: result.content,
@@ -224,19 +220,11 @@ impl McpClient {
         params: Option<&P>,
         timeout: Duration,
     ) -> Result<T, McpError> {
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| McpError::Cancelled)?;
+        let _permit = self.inner.permits.acquire().await.map_err(|_| McpError::Cancelled)?;
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = self.encode(Some(id), method, params)?;
 
-        let mut guard = CancelOnDrop {
-            inner: Some(self.inner.clone()),
-            id,
-        };
+        let mut guard = CancelOnDrop { inner: Some(self.inner.clone()), id };
         let outcome = tokio::time::timeout(timeout, self.exchange(id, body)).await;
         guard.inner = None;
         match outcome {
@@ -244,10 +232,7 @@ impl McpClient {
             Err(_) => {
                 let reason = format!("timed out after {}", HumanDuration(timeout));
                 cancel(self.inner.clone(), id, reason);
-                Err(McpError::Timeout {
-                    url: self.url().to_string(),
-                    after: timeout,
-                })
+                Err(McpError::Timeout { url: self.url().to_string(), after: timeout })
             }
         }
     }
@@ -258,11 +243,7 @@ impl McpClient {
         let mut retried = false;
         loop {
             let session = read(&self.inner.session).clone();
-            let response = self
-                .inner
-                .transport
-                .post(body.clone(), &session.headers)
-                .await?;
+            let response = self.inner.transport.post(body.clone(), &session.headers).await?;
             if response.status() == StatusCode::NOT_FOUND
                 && session.headers.id.is_some()
                 && !retried
@@ -289,18 +270,13 @@ impl McpClient {
     }
 
     fn protocol(&self, message: &str) -> McpError {
-        McpError::Protocol {
-            url: self.url().to_string(),
-            message: message.to_string(),
-        }
+        McpError::Protocol { url: self.url().to_string(), message: message.to_string() }
     }
 }
 
 impl std::fmt::Debug for McpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("McpClient")
-            .field("url", &self.url())
-            .finish_non_exhaustive()
+        f.debug_struct("McpClient").field("url", &self.url()).finish_non_exhaustive()
     }
 }
 
@@ -321,15 +297,7 @@ pub(super) fn encode<P: Serialize>(
     }
 
     let mut body = Vec::with_capacity(128);
-    serde_json::to_writer(
-        &mut body,
-        &Message {
-            jsonrpc: "2.0",
-            id,
-            method,
-            params,
-        },
-    )?;
+    serde_json::to_writer(&mut body, &Message { jsonrpc: "2.0", id, method, params })?;
     Ok(Bytes::from(body))
 }
 
@@ -342,8 +310,7 @@ pub(super) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 }
 
 pub(super) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -359,22 +326,13 @@ mod tests {
             name: &'a str,
             arguments: &'a Map<String, Value>,
         }
-        let body = encode(
-            Some(3),
-            "tools/call",
-            Some(&Params {
-                name: "x",
-                arguments: &arguments,
-            }),
-        );
+        let body =
+            encode(Some(3), "tools/call", Some(&Params { name: "x", arguments: &arguments }));
         assert_eq!(
             body.unwrap(),
             r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","arguments":{"limit":5}}}"#
         );
         let note = encode(None, "notifications/initialized", None::<&()>).unwrap();
-        assert_eq!(
-            note,
-            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#
-        );
+        assert_eq!(note, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
     }
 }

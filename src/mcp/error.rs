@@ -24,19 +24,11 @@ pub enum McpError {
 
     /// Any other HTTP status outside 2xx.
     #[error("`{url}` answered http {status}{}", Snippet(.snippet))]
-    Http {
-        url: String,
-        status: u16,
-        snippet: String,
-    },
+    Http { url: String, status: u16, snippet: String },
 
     /// A body that is not JSON (an HTML error page, plain text, ...).
     #[error("`{url}` answered `{content_type}`, not json{}", Snippet(.snippet))]
-    NotJson {
-        url: String,
-        content_type: String,
-        snippet: String,
-    },
+    NotJson { url: String, content_type: String, snippet: String },
 
     /// JSON that breaks the protocol: truncated, wrong id, no result, an
     /// event stream without the response, a body cut mid-way.
@@ -82,9 +74,9 @@ impl McpError {
             McpError::Http { status: 405, .. } => {
                 "the server does not take POST requests there: check the URL"
             }
-            McpError::Http {
-                status: 502..=504, ..
-            } => "a proxy or gateway between ergosh and the node failed or gave up",
+            McpError::Http { status: 502..=504, .. } => {
+                "a proxy or gateway between ergosh and the node failed or gave up"
+            }
             McpError::Http { .. } => return None,
             McpError::NotJson { .. } => "is this an MCP endpoint? the URL usually ends in `/mcp`",
             McpError::TooLarge { .. } => "narrow the call (a filter or a `limit` argument)",
@@ -198,40 +190,18 @@ mod tests {
     fn every_message_is_one_lowercase_line() {
         let url = "http://127.0.0.1:1/mcp".to_string();
         let errors = [
-            McpError::Connect {
-                url: url.clone(),
-                reason: "connection refused".into(),
-            },
-            McpError::Timeout {
-                url: url.clone(),
-                after: Duration::from_millis(1500),
-            },
-            McpError::Auth {
-                url: url.clone(),
-                status: 401,
-            },
-            McpError::Http {
-                url: url.clone(),
-                status: 500,
-                snippet: "boom\n\nat line 1".into(),
-            },
+            McpError::Connect { url: url.clone(), reason: "connection refused".into() },
+            McpError::Timeout { url: url.clone(), after: Duration::from_millis(1500) },
+            McpError::Auth { url: url.clone(), status: 401 },
+            McpError::Http { url: url.clone(), status: 500, snippet: "boom\n\nat line 1".into() },
             McpError::NotJson {
                 url: url.clone(),
                 content_type: "text/html".into(),
                 snippet: "<html>\n<body>".into(),
             },
-            McpError::Protocol {
-                url: url.clone(),
-                message: "empty body".into(),
-            },
-            McpError::Rpc {
-                code: -32602,
-                message: "bad\nthing".into(),
-            },
-            McpError::TooLarge {
-                url,
-                limit: 128 * 1024 * 1024,
-            },
+            McpError::Protocol { url: url.clone(), message: "empty body".into() },
+            McpError::Rpc { code: -32602, message: "bad\nthing".into() },
+            McpError::TooLarge { url, limit: 128 * 1024 * 1024 },
             McpError::Cancelled,
         ];
         for error in &errors {
@@ -239,10 +209,7 @@ mod tests {
             assert!(!text.contains('\n'), "{text}");
             assert!(text.starts_with(|c: char| !c.is_uppercase()), "{text}");
         }
-        assert_eq!(
-            errors[1].to_string(),
-            "no answer from `http://127.0.0.1:1/mcp` within 1.5 s"
-        );
+        assert_eq!(errors[1].to_string(), "no answer from `http://127.0.0.1:1/mcp` within 1.5 s");
         assert_eq!(
             errors[3].to_string(),
             "`http://127.0.0.1:1/mcp` answered http 500: boom at line 1"
@@ -253,23 +220,13 @@ mod tests {
 
     #[test]
     fn connection_failures_are_told_apart() {
-        let connect = McpError::Connect {
-            url: "u".into(),
-            reason: "connection refused".into(),
-        };
+        let connect = McpError::Connect { url: "u".into(), reason: "connection refused".into() };
         assert!(connect.is_connection());
         assert!(connect.hint().unwrap().contains("ergosh --demo"));
-        let auth = McpError::Auth {
-            url: "u".into(),
-            status: 401,
-        };
+        let auth = McpError::Auth { url: "u".into(), status: 401 };
         assert!(auth.is_connection());
         assert!(auth.hint().unwrap().contains("ERGOSH_TOKEN"));
-        assert!(!McpError::Rpc {
-            code: -32602,
-            message: "x".into()
-        }
-        .is_connection());
+        assert!(!McpError::Rpc { code: -32602, message: "x".into() }.is_connection());
         assert!(!McpError::Cancelled.is_connection());
     }
 

@@ -24,10 +24,7 @@ pub fn decode_body<'a, T: Deserialize<'a>>(
         return Err(protocol(url, "the answer has an empty body".to_string()));
     };
     if first == b'[' {
-        return Err(protocol(
-            url,
-            "the answer is a json array (a batch), not one response".into(),
-        ));
+        return Err(protocol(url, "the answer is a json array (a batch), not one response".into()));
     }
     if first != b'{' {
         if serde_json::from_slice::<IgnoredAny>(body).is_ok() {
@@ -110,17 +107,11 @@ struct Peek {
 
 fn into_result<T>(response: Response<T>, url: &str) -> Result<T, McpError> {
     if let Some(error) = response.error {
-        return Err(McpError::Rpc {
-            code: error.code,
-            message: error.message,
-        });
+        return Err(McpError::Rpc { code: error.code, message: error.message });
     }
-    response.result.ok_or_else(|| {
-        protocol(
-            url,
-            "the answer has neither a result nor an error".to_string(),
-        )
-    })
+    response
+        .result
+        .ok_or_else(|| protocol(url, "the answer has neither a result nor an error".to_string()))
 }
 
 /// True when a response id is the number we sent (as an integer, a float,
@@ -144,25 +135,15 @@ fn json_error(url: &str, error: &serde_json::Error, length: usize) -> McpError {
     let message = if error.is_eof() {
         format!("truncated json: the answer stops after {length} bytes, mid-value")
     } else if error.is_syntax() {
-        format!(
-            "invalid json at line {} column {}",
-            error.line(),
-            error.column()
-        )
+        format!("invalid json at line {} column {}", error.line(), error.column())
     } else {
-        format!(
-            "unexpected answer shape: {}",
-            one_line(&error.to_string(), 200)
-        )
+        format!("unexpected answer shape: {}", one_line(&error.to_string(), 200))
     };
     protocol(url, message)
 }
 
 fn protocol(url: &str, message: String) -> McpError {
-    McpError::Protocol {
-        url: url.to_string(),
-        message,
-    }
+    McpError::Protocol { url: url.to_string(), message }
 }
 
 fn is_space(byte: u8) -> bool {
@@ -185,8 +166,7 @@ fn html_title(text: &str) -> Option<&str> {
     let open = lower.find("<title>")? + "<title>".len();
     let close = open + lower[open..].find("</title>")?;
     // `to_ascii_lowercase` keeps byte offsets, so they index `text` too.
-    text.get(open..close)
-        .filter(|title| !title.trim().is_empty())
+    text.get(open..close).filter(|title| !title.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -213,10 +193,7 @@ mod tests {
         let body =
             br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}"#;
         let error = call(body, 3).unwrap_err();
-        assert!(
-            matches!(error, McpError::Rpc { code: -32700, .. }),
-            "{error}"
-        );
+        assert!(matches!(error, McpError::Rpc { code: -32700, .. }), "{error}");
     }
 
     #[test]
@@ -224,26 +201,11 @@ mod tests {
         let cases: [(&[u8], &str); 7] = [
             (b"", "empty body"),
             (b" null", "json but not a json-rpc response"),
-            (
-                b"<html><title>502 Bad Gateway</title></html>",
-                "502 Bad Gateway",
-            ),
-            (
-                br#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"te"#,
-                "truncated json",
-            ),
-            (
-                br#"{"jsonrpc":"2.0","id":9,"result":{}}"#,
-                "id 9 but the request had id 1",
-            ),
-            (
-                br#"{"jsonrpc":"2.0","id":1}"#,
-                "neither a result nor an error",
-            ),
-            (
-                br#"{"jsonrpc":"2.0","id":1,"result":{"content":"x"}}"#,
-                "unexpected answer shape",
-            ),
+            (b"<html><title>502 Bad Gateway</title></html>", "502 Bad Gateway"),
+            (br#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"te"#, "truncated json"),
+            (br#"{"jsonrpc":"2.0","id":9,"result":{}}"#, "id 9 but the request had id 1"),
+            (br#"{"jsonrpc":"2.0","id":1}"#, "neither a result nor an error"),
+            (br#"{"jsonrpc":"2.0","id":1,"result":{"content":"x"}}"#, "unexpected answer shape"),
         ];
         for (body, expected) in cases {
             let text = call(body, 1).unwrap_err().to_string();
@@ -272,9 +234,7 @@ mod tests {
         }
         let ours =
             br#"{"jsonrpc":"2.0","id":4,"result":{"content":[{"type":"text","text":"ok"}]}}"#;
-        let result = decode_event::<CallToolResult>(ours, 4, URL)
-            .unwrap()
-            .unwrap();
+        let result = decode_event::<CallToolResult>(ours, 4, URL).unwrap().unwrap();
         assert_eq!(result.content[0].text.as_deref(), Some("ok"));
         assert!(decode_event::<CallToolResult>(br#"{"id":4,"result":{"con"#, 4, URL).is_err());
     }

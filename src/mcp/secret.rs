@@ -62,10 +62,7 @@ mod tests {
     #[test]
     fn secret_never_prints_its_value() {
         let secret = Secret::new("hunter2\n");
-        assert_eq!(
-            format!("{secret} {secret:?} {:?}", Some(&secret)),
-            "*** *** Some(***)"
-        );
+        assert_eq!(format!("{secret} {secret:?} {:?}", Some(&secret)), "*** *** Some(***)");
         assert_eq!(secret.expose(), "hunter2");
     }
 }

@@ -173,10 +173,7 @@ mod tests {
     }
 
     fn data(events: &[SseEvent]) -> Vec<String> {
-        events
-            .iter()
-            .map(|e| String::from_utf8_lossy(&e.data).into_owned())
-            .collect()
+        events.iter().map(|e| String::from_utf8_lossy(&e.data).into_owned()).collect()
     }
 
     #[test]

@@ -10,9 +10,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION,
 use reqwest::{StatusCode, Url};
 use tracing::{debug, trace, Level};
 
+use crate::mcp::answer::Answer;
 use crate::mcp::body::read_prefix;
 use crate::mcp::error::{one_line, HumanDuration};
-use crate::mcp::answer::Answer;
 use crate::mcp::reader::snippet;
 use crate::mcp::{ClientOptions, McpError};
 use crate::protocol::RpcError;
@@ -57,10 +57,7 @@ impl Transport {
         }
 
         let mut headers = HeaderMap::new();
-        headers.insert(
-            ACCEPT,
-            HeaderValue::from_static("application/json, text/event-stream"),
-        );
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
         if let Some(token) = &options.token {
             let mut value =
                 HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
@@ -122,11 +119,7 @@ impl Transport {
         if let Some(version) = &session.protocol_version {
             request = request.header(PROTOCOL_VERSION, version.clone());
         }
-        request
-            .body(body)
-            .send()
-            .await
-            .map_err(|error| self.send_error(&error))
+        request.body(body).send().await.map_err(|error| self.send_error(&error))
     }
 
     /// The result of request `expected` from its HTTP answer: a JSON body or
@@ -170,10 +163,7 @@ impl Transport {
         if let Some(version) = &session.protocol_version {
             request = request.header(PROTOCOL_VERSION, version.clone());
         }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|error| self.send_error(&error))?;
+        let mut response = request.send().await.map_err(|error| self.send_error(&error))?;
         let status = response.status();
         let _ = read_prefix(&mut response, 64 * 1024).await;
         Ok(status)
@@ -196,11 +186,7 @@ impl Transport {
             Some(location) if response_is_redirect(status) => format!("redirects to `{location}`"),
             _ => rpc_error_text(&body).unwrap_or_else(|| snippet(&body)),
         };
-        McpError::Http {
-            url,
-            status,
-            snippet,
-        }
+        McpError::Http { url, status, snippet }
     }
 
     fn send_error(&self, error: &reqwest::Error) -> McpError {
@@ -209,27 +195,18 @@ impl Transport {
             let host = self.url.host_str().unwrap_or("");
             format!("cannot resolve host `{host}`")
         } else if error.is_connect() && error.is_timeout() {
-            format!(
-                "no connection within {}",
-                HumanDuration(self.connect_timeout)
-            )
+            format!("no connection within {}", HumanDuration(self.connect_timeout))
         } else if error.is_connect() {
             deepest(error)
         } else {
             debug!(error = %chain, "request failed before an answer");
             "the connection closed before an answer arrived".to_string()
         };
-        McpError::Connect {
-            url: self.display_url.clone(),
-            reason,
-        }
+        McpError::Connect { url: self.display_url.clone(), reason }
     }
 
     pub(super) fn protocol(&self, message: &str) -> McpError {
-        McpError::Protocol {
-            url: self.display_url.clone(),
-            message: message.to_string(),
-        }
+        McpError::Protocol { url: self.display_url.clone(), message: message.to_string() }
     }
 }
 
@@ -254,11 +231,7 @@ fn rpc_error_text(body: &[u8]) -> Option<String> {
         error: RpcError,
     }
     let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
-    Some(format!(
-        "json-rpc error {}: {}",
-        parsed.error.code,
-        one_line(&parsed.error.message, 200)
-    ))
+    Some(format!("json-rpc error {}: {}", parsed.error.code, one_line(&parsed.error.message, 200)))
 }
 
 /// The URL with any password replaced by `***`.
@@ -323,18 +296,13 @@ mod tests {
     fn error_bodies_in_json_rpc_form_are_read() {
         let body =
             br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Session not found"}}"#;
-        assert_eq!(
-            rpc_error_text(body).unwrap(),
-            "json-rpc error -32600: Session not found"
-        );
+        assert_eq!(rpc_error_text(body).unwrap(), "json-rpc error -32600: Session not found");
         assert!(rpc_error_text(b"<html>").is_none());
     }
 
     #[test]
     fn a_url_that_is_not_http_is_refused() {
-        let error = Transport::new(&ClientOptions::new("ftp://node/mcp"))
-            .err()
-            .unwrap();
+        let error = Transport::new(&ClientOptions::new("ftp://node/mcp")).err().unwrap();
         assert!(error.to_string().contains("http://"), "{error}");
         assert!(Transport::new(&ClientOptions::new("not a url")).is_err());
     }

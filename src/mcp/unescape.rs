@@ -35,13 +35,18 @@ pub(super) fn string_at(bytes: &[u8], open: usize) -> Option<(String, usize)> {
     decode_string_at(bytes, open, parallel_from())
 }
 
+/// The length from which a string is decoded on two threads. Asking for
+/// the core count reads cgroup files, so it is asked once per process.
 fn parallel_from() -> usize {
-    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    if cores >= 2 {
-        PARALLEL_BYTES
-    } else {
-        usize::MAX
-    }
+    static FROM: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *FROM.get_or_init(|| {
+        let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        if cores >= 2 {
+            PARALLEL_BYTES
+        } else {
+            usize::MAX
+        }
+    })
 }
 
 /// [`string_literal`], on two threads for `parallel_from` bytes and more.

@@ -104,9 +104,7 @@ fn one_line(text: &str) -> String {
     if !text.contains(['\n', '\r', '\t']) {
         return text.to_string();
     }
-    text.replace("\r\n", " ⏎ ")
-        .replace(['\n', '\r'], " ⏎ ")
-        .replace('\t', " ")
+    text.replace("\r\n", " ⏎ ").replace(['\n', '\r'], " ⏎ ").replace('\t', " ")
 }
 
 #[cfg(test)]

@@ -39,10 +39,8 @@ pub fn plot(values: &[f64], width: usize, height: usize) -> String {
 
     // Each row holds eight sub-steps so bars end in a partial block.
     let steps = height * LEVELS.len();
-    let filled: Vec<usize> = series
-        .iter()
-        .map(|&value| level(value, low, high, steps) + 1)
-        .collect();
+    let filled: Vec<usize> =
+        series.iter().map(|&value| level(value, low, high, steps) + 1).collect();
 
     let mut out = String::new();
     for row in (0..height).rev() {

@@ -140,10 +140,8 @@ impl Grid {
     /// Caps the widest columns at the largest common width that fits.
     fn shrink(&mut self, width: usize) {
         let fits = |cap: usize, columns: &[Column]| {
-            let content: usize = columns
-                .iter()
-                .map(|column| column.width.min(cap.max(minimum(column))))
-                .sum();
+            let content: usize =
+                columns.iter().map(|column| column.width.min(cap.max(minimum(column)))).sum();
             content + columns.len() * COLUMN_OVERHEAD - 1 <= width
         };
 
@@ -175,7 +173,9 @@ impl Grid {
         let rows = self.texts.iter_mut().map(|texts| {
             columns
                 .iter()
-                .map(|column| pad(std::mem::take(&mut texts[column.index]), column.width, column.numeric))
+                .map(|column| {
+                    pad(std::mem::take(&mut texts[column.index]), column.width, column.numeric)
+                })
                 .collect::<Vec<String>>()
         });
 
@@ -199,11 +199,8 @@ impl Grid {
         let line = format!(" {} ", names.join(" │ "));
         writeln!(out, "{}", paint.bold(&line))?;
 
-        let rules: Vec<String> = self
-            .columns
-            .iter()
-            .map(|column| "─".repeat(column.width + 2))
-            .collect();
+        let rules: Vec<String> =
+            self.columns.iter().map(|column| "─".repeat(column.width + 2)).collect();
         writeln!(out, "{}", paint.dim(&rules.join("┼")))
     }
 }

@@ -27,14 +27,8 @@ const BYTE_NAMES: &[&str] = &[
 ];
 
 /// Names that carry nanoseconds although nothing in the name says so.
-const NANOSECOND_NAMES: &[&str] = &[
-    "runningtime",
-    "inittime",
-    "mailboxlatency",
-    "usertime",
-    "systemtime",
-    "pause_total",
-];
+const NANOSECOND_NAMES: &[&str] =
+    &["runningtime", "inittime", "mailboxlatency", "usertime", "systemtime", "pause_total"];
 
 /// Judges the unit of a field from its name (`MemoryAlloc` → bytes,
 /// `RunningTime` → nanoseconds, `Uptime` → seconds).

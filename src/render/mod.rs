@@ -70,7 +70,12 @@ pub fn render(value: &Dynamic, options: &RenderOptions, out: &mut dyn Write) -> 
     }
 }
 
-fn render_table(value: &Dynamic, width: usize, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+fn render_table(
+    value: &Dynamic,
+    width: usize,
+    out: &mut dyn Write,
+    paint: Paint,
+) -> io::Result<()> {
     if value.is_unit() {
         return Ok(());
     }

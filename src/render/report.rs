@@ -129,7 +129,12 @@ pub fn write_report_set(
 
 /// Writes one report: a heading line, what was checked and skipped, then
 /// each finding worst first.
-pub fn write_report(value: &Dynamic, width: usize, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+pub fn write_report(
+    value: &Dynamic,
+    width: usize,
+    out: &mut dyn Write,
+    paint: Paint,
+) -> io::Result<()> {
     let Some(report) = value.read_lock::<Map>() else {
         return Ok(());
     };
@@ -187,7 +192,12 @@ fn list_text(value: &Dynamic) -> String {
     cell::compact(value)
 }
 
-fn write_finding(finding: &Dynamic, width: usize, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+fn write_finding(
+    finding: &Dynamic,
+    width: usize,
+    out: &mut dyn Write,
+    paint: Paint,
+) -> io::Result<()> {
     let Some(map) = finding.read_lock::<Map>() else {
         return writeln!(out, "{}", cell::compact(finding));
     };
@@ -215,7 +225,12 @@ fn write_finding(finding: &Dynamic, width: usize, out: &mut dyn Write, paint: Pa
 }
 
 /// Evidence as a table (array or map) or text, indented under its finding.
-fn write_indented(evidence: &Dynamic, width: usize, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+fn write_indented(
+    evidence: &Dynamic,
+    width: usize,
+    out: &mut dyn Write,
+    paint: Paint,
+) -> io::Result<()> {
     let mut buffer = Vec::new();
     if let Some(rows) = evidence.read_lock::<Array>() {
         table::write_records(&rows, None, width, &mut buffer, paint)?;

@@ -80,13 +80,16 @@ pub fn columns_of(rows: &[Dynamic]) -> Vec<String> {
                 names.push(key.to_string());
             }
         }
-        last_shape = Some(names.iter().filter(|name| map.contains_key(name.as_str())).map(String::as_str).collect());
+        last_shape = Some(
+            names
+                .iter()
+                .filter(|name| map.contains_key(name.as_str()))
+                .map(String::as_str)
+                .collect(),
+        );
     }
     names.sort_by_key(|name| {
-        LEADING_KEYS
-            .iter()
-            .position(|key| key == name)
-            .unwrap_or(LEADING_KEYS.len())
+        LEADING_KEYS.iter().position(|key| key == name).unwrap_or(LEADING_KEYS.len())
     });
     if plain && names.is_empty() {
         names.push("value".to_string());
@@ -121,7 +124,12 @@ pub fn write_records(
     write_hidden_note(&hidden, width, out, paint)
 }
 
-fn write_hidden_note(hidden: &[String], width: usize, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+fn write_hidden_note(
+    hidden: &[String],
+    width: usize,
+    out: &mut dyn Write,
+    paint: Paint,
+) -> io::Result<()> {
     if hidden.is_empty() {
         return Ok(());
     }
@@ -158,7 +166,12 @@ fn is_map_of_maps(map: &Map) -> bool {
     map.len() > 1 && map.values().all(|value| value.is_map())
 }
 
-fn write_keyed_records(map: &Map, width: usize, out: &mut dyn Write, paint: Paint) -> io::Result<()> {
+fn write_keyed_records(
+    map: &Map,
+    width: usize,
+    out: &mut dyn Write,
+    paint: Paint,
+) -> io::Result<()> {
     let rows: Array = map
         .iter()
         .map(|(key, value)| {

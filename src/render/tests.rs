@@ -79,7 +79,10 @@ fn raw_format_is_rhai_to_string() {
 #[test]
 fn strings_print_as_they_came() {
     let text = Dynamic::from("goroutine 1 [running]:\nmain.main()\n");
-    assert_eq!(render_to_string(&text, &table_options(80)), "goroutine 1 [running]:\nmain.main()\n");
+    assert_eq!(
+        render_to_string(&text, &table_options(80)),
+        "goroutine 1 [running]:\nmain.main()\n"
+    );
 }
 
 #[test]
@@ -149,7 +152,8 @@ fn table_helper_takes_chosen_columns() {
 
 #[test]
 fn every_row_of_a_long_table_is_written_at_one_width() {
-    let rows: Array = (0..10_000).map(|index| process(index, "worker", index, index * 1000)).collect();
+    let rows: Array =
+        (0..10_000).map(|index| process(index, "worker", index, index * 1000)).collect();
     let text = render_to_string(&Dynamic::from_array(rows), &table_options(120));
     assert_eq!(text.lines().count(), 10_002);
     let widths: Vec<usize> = text.lines().map(|line| line.chars().count()).collect();

@@ -11,7 +11,15 @@ use crate::bindings::Catalog;
 
 /// Meta-commands, for completion after `:`.
 pub const META_COMMANDS: &[&str] = &[
-    ":help", ":tools", ":connect", ":node", ":load", ":save", ":scripts", ":format", ":samplers",
+    ":help",
+    ":tools",
+    ":connect",
+    ":node",
+    ":load",
+    ":save",
+    ":scripts",
+    ":format",
+    ":samplers",
     ":quit",
 ];
 
@@ -22,17 +30,38 @@ const INJECTED: &[&str] = &["node", "timeout"];
 #[derive(Debug, PartialEq, Eq)]
 pub enum Spot {
     /// A word that may be a function name.
-    Function { start: usize, prefix: String },
+    Function {
+        start: usize,
+        prefix: String,
+    },
     /// A key inside the `#{ ... }` argument of `tool`.
-    Param { start: usize, prefix: String, tool: String },
+    Param {
+        start: usize,
+        prefix: String,
+        tool: String,
+    },
     /// Inside the string value of `param` of `tool`.
-    EnumValue { start: usize, prefix: String, tool: String, param: String },
+    EnumValue {
+        start: usize,
+        prefix: String,
+        tool: String,
+        param: String,
+    },
     /// A meta-command name after `:`.
-    Meta { start: usize, prefix: String },
+    Meta {
+        start: usize,
+        prefix: String,
+    },
     /// The argument of `:help`.
-    HelpTopic { start: usize, prefix: String },
+    HelpTopic {
+        start: usize,
+        prefix: String,
+    },
     /// The argument of `:format`.
-    FormatName { start: usize, prefix: String },
+    FormatName {
+        start: usize,
+        prefix: String,
+    },
     Nothing,
 }
 
@@ -305,7 +334,10 @@ impl Scanner {
     /// Remembers the first string argument of `tool("name", ...)`.
     fn note_string(&mut self, content: &str) {
         if let Some(Frame::Paren { callee: Some(callee), first_string }) = self.frames.last_mut() {
-            if callee == "tool" && first_string.is_none() && self.previous[1] == Some(Token::Punct('(')) {
+            if callee == "tool"
+                && first_string.is_none()
+                && self.previous[1] == Some(Token::Punct('('))
+            {
                 *first_string = Some(content.to_string());
             }
         }

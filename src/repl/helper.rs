@@ -44,13 +44,15 @@ impl ReplHelper {
             .params
             .iter()
             .filter(|param| !INJECTED.contains(&param.name.as_str()))
-            .map(|param| {
-                if param.required {
-                    format!("{}*", param.name)
-                } else {
-                    param.name.clone()
-                }
-            })
+            .map(
+                |param| {
+                    if param.required {
+                        format!("{}*", param.name)
+                    } else {
+                        param.name.clone()
+                    }
+                },
+            )
             .collect();
         if names.is_empty() {
             return Some(CallHint { display: ")".to_string(), completion: Some(")".to_string()) });

@@ -169,7 +169,9 @@ impl Repl<'_> {
 
     fn save(&mut self, name: &str) {
         let Some(file_name) = script_file_name(name) else {
-            self.problem("`:save` needs a name of letters, digits, `_` or `-`, e.g. `:save triage`");
+            self.problem(
+                "`:save` needs a name of letters, digits, `_` or `-`, e.g. `:save triage`",
+            );
             return;
         };
         let Some(dir) = config::scripts_dir() else {
@@ -177,7 +179,9 @@ impl Repl<'_> {
             return;
         };
         let path = dir.join(file_name);
-        if path.exists() && !ask_yes(&format!("`{}` exists; overwrite it? (yes/no) ", path.display())) {
+        if path.exists()
+            && !ask_yes(&format!("`{}` exists; overwrite it? (yes/no) ", path.display()))
+        {
             eprintln!("not saved");
             return;
         }
@@ -208,12 +212,7 @@ impl Repl<'_> {
     }
 
     fn samplers(&self) {
-        let rows: Array = self
-            .session
-            .samplers()
-            .iter()
-            .map(sampler_row)
-            .collect();
+        let rows: Array = self.session.samplers().iter().map(sampler_row).collect();
         if rows.is_empty() {
             self.text("(no samplers started in this session)\n");
             return;
@@ -226,7 +225,9 @@ impl Repl<'_> {
 fn script_file_name(name: &str) -> Option<String> {
     let stem = name.strip_suffix(".rhai").unwrap_or(name);
     let safe = !stem.is_empty()
-        && stem.chars().all(|character| character.is_ascii_alphanumeric() || "_-".contains(character));
+        && stem
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || "_-".contains(character));
     safe.then(|| format!("{stem}.rhai"))
 }
 

@@ -56,7 +56,11 @@ pub fn run(session: Session, context: ReplContext<'_>) -> anyhow::Result<i32> {
         .completion_type(CompletionType::List)
         .completion_show_all_if_ambiguous(true)
         .bell_style(BellStyle::None)
-        .color_mode(if context.output.paint().color { ColorMode::Enabled } else { ColorMode::Disabled })
+        .color_mode(if context.output.paint().color {
+            ColorMode::Enabled
+        } else {
+            ColorMode::Disabled
+        })
         .build();
 
     let vocabulary = Vocabulary { functions: session.function_names(), catalog: session.catalog() };
@@ -131,7 +135,9 @@ impl Repl<'_> {
         match result {
             Ok(value) => self.show(&value),
             Err(EvalFailure::Interrupted) => eprintln!("interrupted"),
-            Err(failure) => report_failure(&failure, Some(source), self.context.output.error_paint()),
+            Err(failure) => {
+                report_failure(&failure, Some(source), self.context.output.error_paint())
+            }
         }
         self.refresh_vocabulary();
     }

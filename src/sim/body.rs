@@ -47,29 +47,18 @@ impl SimBody {
     pub fn full(chunks: Vec<Bytes>) -> SimBody {
         let total: usize = chunks.iter().map(Bytes::len).sum();
         let size = (total <= CHUNKING_THRESHOLD).then_some(total as u64);
-        SimBody {
-            chunks: chunks.into(),
-            size,
-            then: Then::End,
-        }
+        SimBody { chunks: chunks.into(), size, then: Then::End }
     }
 
     /// A complete body with its length always declared.
     pub fn sized(chunks: Vec<Bytes>) -> SimBody {
         let total: usize = chunks.iter().map(Bytes::len).sum();
-        SimBody {
-            chunks: chunks.into(),
-            size: Some(total as u64),
-            then: Then::End,
-        }
+        SimBody { chunks: chunks.into(), size: Some(total as u64), then: Then::End }
     }
 
     /// Declares the whole length but sends only the first half, then cuts.
     pub fn broken(chunks: Vec<Bytes>) -> SimBody {
-        let whole: Vec<u8> = chunks
-            .iter()
-            .flat_map(|chunk| chunk.iter().copied())
-            .collect();
+        let whole: Vec<u8> = chunks.iter().flat_map(|chunk| chunk.iter().copied()).collect();
         let half = Bytes::from(whole[..whole.len() / 2].to_vec());
         SimBody {
             chunks: VecDeque::from([half]),
@@ -84,10 +73,7 @@ impl SimBody {
         SimBody {
             chunks: VecDeque::from([opening]),
             size: None,
-            then: Then::Filler {
-                remaining: total.saturating_sub(fixed),
-                closing: Some(closing),
-            },
+            then: Then::Filler { remaining: total.saturating_sub(fixed), closing: Some(closing) },
         }
     }
 }

@@ -74,10 +74,8 @@ impl Cluster {
         let entry = names.first().cloned().unwrap_or_default();
         let clock = Clock::new(options.clock);
         let samplers = Samplers::new(clock.wall_ms(0));
-        let pools = names
-            .iter()
-            .map(|name| (name.clone(), Arc::new(Semaphore::new(WORKERS))))
-            .collect();
+        let pools =
+            names.iter().map(|name| (name.clone(), Arc::new(Semaphore::new(WORKERS)))).collect();
         Cluster {
             options,
             entry,
@@ -144,17 +142,12 @@ impl Cluster {
         tool: &str,
         arguments: Option<Map<String, Value>>,
     ) -> Result<ToolText, Failure> {
-        let target = target_node(arguments.as_ref())
-            .unwrap_or(&self.entry)
-            .to_string();
+        let target = target_node(arguments.as_ref()).unwrap_or(&self.entry).to_string();
         if target == self.entry {
             return self
                 .run(&target, tool, arguments)
                 .await
-                .map_err(|message| Failure {
-                    code: INVALID_PARAMS,
-                    message,
-                });
+                .map_err(|message| Failure { code: INVALID_PARAMS, message });
         }
         if !self.names.contains(&target) {
             return Err(remote_failure(&target, "no route"));
@@ -174,10 +167,7 @@ impl Cluster {
             cluster.run(&node, &tool, arguments).await
         });
         match tokio::time::timeout(self.clock.real_duration(seconds as f64), remote).await {
-            Ok(Ok(answer)) => answer.map_err(|message| Failure {
-                code: INTERNAL_ERROR,
-                message,
-            }),
+            Ok(Ok(answer)) => answer.map_err(|message| Failure { code: INTERNAL_ERROR, message }),
             Ok(Err(_)) => Err(remote_failure(&target, "remote worker failed")),
             Err(_) => Err(remote_failure(&target, "timed out")),
         }
@@ -269,9 +259,8 @@ impl Cluster {
         match text {
             ToolText::Plain(text) => escape(text),
             ToolText::Shared(shared) => {
-                if let Some((_, bytes)) = lock(&self.rendered)
-                    .iter()
-                    .find(|(cached, _)| Arc::ptr_eq(cached, shared))
+                if let Some((_, bytes)) =
+                    lock(&self.rendered).iter().find(|(cached, _)| Arc::ptr_eq(cached, shared))
                 {
                     return bytes.clone();
                 }
@@ -316,14 +305,9 @@ fn proxy_timeout(arguments: Option<&Map<String, Value>>) -> i64 {
 }
 
 fn remote_failure(node: &str, reason: &str) -> Failure {
-    Failure {
-        code: INTERNAL_ERROR,
-        message: format!("remote call to '{node}' failed: {reason}"),
-    }
+    Failure { code: INTERNAL_ERROR, message: format!("remote call to '{node}' failed: {reason}") }
 }
 
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

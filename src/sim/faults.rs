@@ -59,20 +59,12 @@ pub struct FaultRule {
 impl FaultRule {
     /// A rule for every request, forever.
     pub fn always(fault: Fault) -> FaultRule {
-        FaultRule {
-            tool: None,
-            times: None,
-            fault,
-        }
+        FaultRule { tool: None, times: None, fault }
     }
 
     /// A rule for calls of one tool, forever.
     pub fn for_tool(tool: &str, fault: Fault) -> FaultRule {
-        FaultRule {
-            tool: Some(tool.to_string()),
-            times: None,
-            fault,
-        }
+        FaultRule { tool: Some(tool.to_string()), times: None, fault }
     }
 
     /// The same rule, for this many matches only.
@@ -110,17 +102,13 @@ impl FaultTable {
     /// rules are left to [`FaultTable::session_rule`] and friends.
     pub fn take(&self, tool: Option<&str>) -> Option<Fault> {
         let mut rules = lock(&self.rules);
-        let index = rules
-            .iter()
-            .position(|rule| !is_mode(&rule.fault) && rule.matches(tool))?;
+        let index = rules.iter().position(|rule| !is_mode(&rule.fault) && rule.matches(tool))?;
         Some(consume(&mut rules, index))
     }
 
     /// Whether a session rule is in force (sessions are then required).
     pub fn sessions_required(&self) -> bool {
-        lock(&self.rules)
-            .iter()
-            .any(|rule| rule.fault == Fault::SessionIds)
+        lock(&self.rules).iter().any(|rule| rule.fault == Fault::SessionIds)
     }
 
     /// Takes one match of a session-expiry or tool-change rule for a call.
@@ -161,9 +149,7 @@ fn consume(rules: &mut Vec<FaultRule>, index: usize) -> Fault {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

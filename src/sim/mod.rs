@@ -108,10 +108,7 @@ impl SimOptions {
 
     /// The same cluster for tests: time moves only when a test says so.
     pub fn test() -> Self {
-        SimOptions {
-            clock: ClockMode::Manual,
-            ..SimOptions::demo()
-        }
+        SimOptions { clock: ClockMode::Manual, ..SimOptions::demo() }
     }
 
     /// The troubles this cluster plants, resolved from `scenarios`/`healthy`.
@@ -161,9 +158,8 @@ impl Simulator {
         let cluster = Arc::new(runtime.block_on(async { Cluster::new(options) }));
         let (shutdown, stop) = oneshot::channel();
         let served = cluster.clone();
-        let thread = std::thread::Builder::new()
-            .name("ergosh-sim".to_string())
-            .spawn(move || {
+        let thread =
+            std::thread::Builder::new().name("ergosh-sim".to_string()).spawn(move || {
                 let _ = runtime.block_on(server::serve(listener, served, stop));
                 runtime.shutdown_background();
             })?;
@@ -259,8 +255,6 @@ impl SimControl {
     /// Removes every fault rule and restores the normal tool list.
     pub fn clear_faults(&self) {
         self.cluster.faults.clear();
-        self.cluster
-            .tools_changed
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cluster.tools_changed.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -47,10 +47,7 @@ pub enum Answer {
 
 impl Answer {
     fn error(code: i64, message: impl Into<String>) -> Answer {
-        Answer::Error(Failure {
-            code,
-            message: message.into(),
-        })
+        Answer::Error(Failure { code, message: message.into() })
     }
 
     /// The `result` of a successful tool call.
@@ -72,16 +69,9 @@ pub fn parse(body: &[u8]) -> Result<Call, (Option<Value>, Answer)> {
     };
     let id = object.remove("id");
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return Err((
-            id,
-            Answer::error(INVALID_REQUEST, "invalid JSON-RPC version"),
-        ));
+        return Err((id, Answer::error(INVALID_REQUEST, "invalid JSON-RPC version")));
     }
-    let method = object
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let method = object.get("method").and_then(Value::as_str).unwrap_or_default().to_string();
     let params = object.remove("params").filter(|params| !params.is_null());
     Ok(Call { id, method, params })
 }
@@ -194,11 +184,7 @@ mod tests {
 
     #[test]
     fn batches_and_garbage_are_parse_errors() {
-        for body in [
-            &b"["[..],
-            b"",
-            b"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]",
-        ] {
+        for body in [&b"["[..], b"", b"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]"] {
             let (id, answer) = parse(body).err().unwrap();
             assert_eq!(
                 joined(id.as_ref(), answer),

@@ -27,43 +27,19 @@ struct Tool {
 }
 
 const fn param(name: &'static str, kind: &'static str, doc: &'static str) -> Param {
-    Param {
-        name,
-        kind,
-        doc,
-        choices: &[],
-        items: None,
-    }
+    Param { name, kind, doc, choices: &[], items: None }
 }
 
 const fn choice(name: &'static str, doc: &'static str, choices: &'static [&'static str]) -> Param {
-    Param {
-        name,
-        kind: "string",
-        doc,
-        choices,
-        items: None,
-    }
+    Param { name, kind: "string", doc, choices, items: None }
 }
 
 const fn strings(name: &'static str, doc: &'static str) -> Param {
-    Param {
-        name,
-        kind: "array",
-        doc,
-        choices: &[],
-        items: Some("string"),
-    }
+    Param { name, kind: "array", doc, choices: &[], items: Some("string") }
 }
 
 const fn closed(name: &'static str, doc: &'static str) -> Tool {
-    Tool {
-        name,
-        doc,
-        closed: true,
-        params: &[],
-        required: &[],
-    }
+    Tool { name, doc, closed: true, params: &[], required: &[] }
 }
 
 const fn open(
@@ -72,13 +48,7 @@ const fn open(
     params: &'static [Param],
     required: &'static [&'static str],
 ) -> Tool {
-    Tool {
-        name,
-        doc,
-        closed: false,
-        params,
-        required,
-    }
+    Tool { name, doc, closed: false, params, required }
 }
 
 const NODE_DOC: &str =
@@ -86,27 +56,12 @@ const NODE_DOC: &str =
 const TIMEOUT_DOC: &str =
     "Seconds to wait for a proxied call (30 when unset, at most 120); ignored for local calls";
 
-const PID: Param = param(
-    "pid",
-    "string",
-    "Process identifier, written like '<1A2B3C4D.0.1005>'",
-);
-const NODE_NAME: Param = param(
-    "name",
-    "string",
-    "Full name of the remote node, like 'peer@host'",
-);
-const EXCLUDE: Param = param(
-    "exclude",
-    "string",
-    "Leave out entries containing this text",
-);
+const PID: Param = param("pid", "string", "Process identifier, written like '<1A2B3C4D.0.1005>'");
+const NODE_NAME: Param = param("name", "string", "Full name of the remote node, like 'peer@host'");
+const EXCLUDE: Param = param("exclude", "string", "Leave out entries containing this text");
 const FILTER: Param = param("filter", "string", "Keep only entries containing this text");
-const TOP: Param = param(
-    "limit",
-    "integer",
-    "How many of the top functions to show (20 when unset)",
-);
+const TOP: Param =
+    param("limit", "integer", "How many of the top functions to show (20 when unset)");
 const BUFFER: Param = param(
     "buffer_size",
     "integer",
@@ -122,11 +77,8 @@ const LINGER: Param = param(
     "integer",
     "Seconds the samples stay readable after the sampler finishes (30 when unset)",
 );
-const SAMPLER_ID: Param = param(
-    "sampler_id",
-    "string",
-    "Identifier that sample_start or sample_listen answered",
-);
+const SAMPLER_ID: Param =
+    param("sampler_id", "string", "Identifier that sample_start or sample_listen answered");
 const TARGET: Param = param(
     "target",
     "string",
@@ -137,11 +89,7 @@ const IMPORTANT: Param = param(
     "boolean",
     "Ask for important delivery, so a missing remote target fails at once (false when unset)",
 );
-const DESTINATION: Param = param(
-    "to",
-    "string",
-    "Receiving process: a registered name or a PID",
-);
+const DESTINATION: Param = param("to", "string", "Receiving process: a registered name or a PID");
 
 const TOOLS: &[Tool] = &[
     closed("node_info", "Summary of this node: name, uptime, versions, process and application counts, memory, CPU time, registry sizes, log levels and, on newer releases, spawn, termination, log and event counters (LogMessages counts lines per level from trace to panic)."),
@@ -346,10 +294,8 @@ pub fn tool_specs() -> Vec<ToolSpec> {
 
 /// The list after a `ChangeTools` fault: one tool gone, one new.
 pub fn changed_tool_specs() -> Vec<ToolSpec> {
-    let mut specs: Vec<ToolSpec> = tool_specs()
-        .into_iter()
-        .filter(|spec| spec.name != REMOVED_TOOL)
-        .collect();
+    let mut specs: Vec<ToolSpec> =
+        tool_specs().into_iter().filter(|spec| spec.name != REMOVED_TOOL).collect();
     let extra = spec(&EXTRA_TOOL);
     specs.push(extra);
     specs
@@ -364,26 +310,18 @@ fn spec(tool: &Tool) -> ToolSpec {
 }
 
 fn input_schema(tool: &Tool) -> Value {
-    let mut properties: Vec<(&str, Value)> = tool
-        .params
-        .iter()
-        .map(|param| (param.name, property(param)))
-        .collect();
+    let mut properties: Vec<(&str, Value)> =
+        tool.params.iter().map(|param| (param.name, property(param))).collect();
     properties.push(("node", json!({"type": "string", "description": NODE_DOC})));
-    properties.push((
-        "timeout",
-        json!({"type": "integer", "description": TIMEOUT_DOC}),
-    ));
+    properties.push(("timeout", json!({"type": "integer", "description": TIMEOUT_DOC})));
     properties.sort_by(|left, right| left.0.cmp(right.0));
 
     let mut schema = Map::new();
     if tool.closed {
         schema.insert("additionalProperties".to_string(), Value::Bool(false));
     }
-    let properties: Map<String, Value> = properties
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect();
+    let properties: Map<String, Value> =
+        properties.into_iter().map(|(name, value)| (name.to_string(), value)).collect();
     schema.insert("properties".to_string(), Value::Object(properties));
     if !tool.required.is_empty() {
         schema.insert("required".to_string(), json!(tool.required));

@@ -71,9 +71,7 @@ pub async fn serve(
         let cluster = cluster.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(cluster.clone(), request));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
 }
@@ -96,10 +94,7 @@ async fn handle(cluster: Arc<Cluster>, request: Request<Incoming>) -> Result<Rep
         return Ok(status(StatusCode::OK));
     }
     if request.method() != Method::POST {
-        return Ok(plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method Not Allowed\n",
-        ));
+        return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n"));
     }
     if !authorized(&cluster, &request) {
         return Ok(status(StatusCode::UNAUTHORIZED));
@@ -112,9 +107,7 @@ async fn handle(cluster: Arc<Cluster>, request: Request<Incoming>) -> Result<Rep
     let Some(body) = read_body(request.into_body()).await else {
         let body = rpc::envelope(None, parse_error());
         let mut reply = json_reply(StatusCode::OK, SimBody::full(body));
-        reply
-            .headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
+        reply.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
         return Ok(reply);
     };
 
@@ -220,9 +213,7 @@ fn delivered(fault: Option<&Fault>, chunks: Vec<Bytes>) -> Reply {
             let whole = chunks.concat();
             let cut = Bytes::from(whole[..whole.len() / 2].to_vec());
             let mut reply = json_reply(StatusCode::OK, SimBody::sized(vec![cut]));
-            reply
-                .headers_mut()
-                .insert(CONNECTION, HeaderValue::from_static("close"));
+            reply.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
             reply
         }
         _ => json_reply(StatusCode::OK, SimBody::full(chunks)),
@@ -249,17 +240,11 @@ fn check_session(
         )));
     };
     if current.as_deref() != Some(session) {
-        return Err(Box::new(plain(
-            StatusCode::NOT_FOUND,
-            "session not found\n",
-        )));
+        return Err(Box::new(plain(StatusCode::NOT_FOUND, "session not found\n")));
     }
     if call.tool().is_some() && cluster.faults.take_mode(&Fault::SessionIds, call.tool()) {
         *lock(&cluster.session) = None;
-        return Err(Box::new(plain(
-            StatusCode::NOT_FOUND,
-            "session not found\n",
-        )));
+        return Err(Box::new(plain(StatusCode::NOT_FOUND, "session not found\n")));
     }
     Ok(None)
 }
@@ -281,9 +266,7 @@ async fn early_fault(
                         </body>\r\n</html>\r\n";
             let mut reply = Response::new(SimBody::full(vec![Bytes::from_static(page.as_bytes())]));
             *reply.status_mut() = StatusCode::BAD_GATEWAY;
-            reply
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
             reply
         }
         Some(Fault::EmptyBody) => json_reply(StatusCode::OK, SimBody::empty()),
@@ -357,31 +340,21 @@ fn wrong_id(id: Option<&serde_json::Value>) -> serde_json::Value {
 }
 
 fn parse_error() -> Answer {
-    Answer::Error(super::cluster::Failure {
-        code: PARSE_ERROR,
-        message: "parse error".to_string(),
-    })
+    Answer::Error(super::cluster::Failure { code: PARSE_ERROR, message: "parse error".to_string() })
 }
 
 fn json_reply(code: StatusCode, body: SimBody) -> Reply {
     let mut reply = Response::new(body);
     *reply.status_mut() = code;
-    reply
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
     reply
 }
 
 fn plain(code: StatusCode, text: &'static str) -> Reply {
     let mut reply = Response::new(SimBody::full(vec![Bytes::from_static(text.as_bytes())]));
     *reply.status_mut() = code;
-    reply
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
-    reply.headers_mut().insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
+    reply.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     reply
 }
 

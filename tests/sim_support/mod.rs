@@ -30,10 +30,7 @@ pub fn manual() -> (Simulator, SocketAddr, SimControl) {
 
 /// A test cluster on a real clock running `speed` times faster.
 pub fn fast(speed: f64) -> (Simulator, SocketAddr, SimControl) {
-    start(SimOptions {
-        clock: ClockMode::Real { speed },
-        ..SimOptions::test()
-    })
+    start(SimOptions { clock: ClockMode::Real { speed }, ..SimOptions::test() })
 }
 
 /// A `ping` request body.
@@ -75,14 +72,7 @@ pub fn send(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> io::Result<Reply> {
-    send_within(
-        address,
-        method,
-        path,
-        headers,
-        body,
-        Duration::from_secs(60),
-    )
+    send_within(address, method, path, headers, body, Duration::from_secs(60))
 }
 
 /// [`send`] with a read timeout.
@@ -111,9 +101,7 @@ pub fn send_within(
 /// the connection (or failed it).
 pub fn send_for_bytes(address: SocketAddr, body: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(address).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let head = format!(
         "POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -135,11 +123,8 @@ fn read_reply(stream: TcpStream) -> io::Result<Reply> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| {
+    let status: u16 =
+        line.split_whitespace().nth(1).and_then(|code| code.parse().ok()).ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidData, format!("status line {line:?}"))
         })?;
     let mut headers = Vec::new();
@@ -184,11 +169,7 @@ fn read_reply(stream: TcpStream) -> io::Result<Reply> {
     } else {
         reader.read_to_end(&mut body)?;
     }
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
+    Ok(Reply { status, headers, body })
 }
 
 /// POSTs a JSON body to /mcp.
@@ -205,22 +186,15 @@ pub fn post_raw(address: SocketAddr, headers: &[(&str, &str)], body: &[u8]) -> R
 
 /// A JSON-RPC request; answers the parsed body.
 pub fn rpc(address: SocketAddr, id: u64, method: &str, params: Value) -> Value {
-    let reply = post(
-        address,
-        &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
-    );
+    let reply =
+        post(address, &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
     assert_eq!(reply.status, 200, "{}", reply.text());
     reply.json()
 }
 
 /// A `tools/call`; answers the parsed body.
 pub fn call(address: SocketAddr, tool: &str, arguments: Value) -> Value {
-    rpc(
-        address,
-        7,
-        "tools/call",
-        json!({"name": tool, "arguments": arguments}),
-    )
+    rpc(address, 7, "tools/call", json!({"name": tool, "arguments": arguments}))
 }
 
 /// The text of a successful tool result.

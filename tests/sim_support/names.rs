@@ -41,9 +41,7 @@ pub fn tool_json(address: SocketAddr, tool: &str, arguments: Value) -> Value {
 }
 
 pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange]) -> Names {
-    let mut names = Names {
-        map: HashMap::new(),
-    };
+    let mut names = Names { map: HashMap::new() };
     let nodes = control.node_names();
     names.learn("demo@localhost", &nodes[0]);
     names.learn("backend@localhost", &nodes[1]);
@@ -56,25 +54,14 @@ pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange
         .collect();
     let pid_of = |row: &Value| row["PID"].as_str().unwrap_or_default().to_string();
     let name_of = |row: &Value| row["Name"].as_str().unwrap_or_default().to_string();
-    let children = |row: &Value| {
-        rows.iter()
-            .filter(|other| other["Parent"] == row["PID"])
-            .count()
-    };
+    let children = |row: &Value| rows.iter().filter(|other| other["Parent"] == row["PID"]).count();
 
     let mut by_mailbox = named.clone();
     by_mailbox.sort_by_key(|row| std::cmp::Reverse(row["MessagesMailbox"].as_i64().unwrap_or(0)));
     let mut parents = named.clone();
     parents.sort_by_key(|row| std::cmp::Reverse(children(row)));
-    let leaves: Vec<&Value> = named
-        .iter()
-        .copied()
-        .filter(|row| children(row) == 0)
-        .collect();
-    let waiting = named
-        .iter()
-        .copied()
-        .find(|row| row["State"] == "wait response");
+    let leaves: Vec<&Value> = named.iter().copied().filter(|row| children(row) == 0).collect();
+    let waiting = named.iter().copied().find(|row| row["State"] == "wait response");
 
     let inspectable = leaves
         .iter()
@@ -84,29 +71,18 @@ pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange
         ("slow_worker", by_mailbox.first().copied()),
         ("caller", waiting.or(leaves.get(1).copied())),
         ("payments_sup", parents.first().copied()),
-        (
-            "leaky_spawner",
-            parents.get(1).copied().or(parents.first().copied()),
-        ),
+        ("leaky_spawner", parents.get(1).copied().or(parents.first().copied())),
         ("cache", inspectable.or(leaves.first().copied())),
         ("noisy", leaves.get(2).copied().or(leaves.first().copied())),
-        (
-            "order_desk",
-            leaves.get(3).copied().or(leaves.first().copied()),
-        ),
-        (
-            "throwaway_factory",
-            leaves.get(3).copied().or(leaves.first().copied()),
-        ),
+        ("order_desk", leaves.get(3).copied().or(leaves.first().copied())),
+        ("throwaway_factory", leaves.get(3).copied().or(leaves.first().copied())),
     ];
 
     // A process with meta processes stands for `mcp_web`; its aliases
     // for the recorded ones.
     let with_metas = named.iter().copied().find(|row| {
         let info = tool_json(address, "process_info", json!({"pid": pid_of(row)}));
-        info["Metas"]
-            .as_array()
-            .is_some_and(|metas| !metas.is_empty())
+        info["Metas"].as_array().is_some_and(|metas| !metas.is_empty())
     });
     roles.push(("mcp_web", with_metas.or(leaves.first().copied())));
     if let Some(row) = with_metas {
@@ -118,10 +94,7 @@ pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange
             .filter_map(|m| m.as_str().map(str::to_string))
             .collect();
         names.learn("Alias#<9F35C982.195416.25526.0>", &metas[0]);
-        names.learn(
-            "Alias#<9F35C982.195417.25526.0>",
-            metas.get(1).unwrap_or(&metas[0]),
-        );
+        names.learn("Alias#<9F35C982.195417.25526.0>", metas.get(1).unwrap_or(&metas[0]));
     }
     for (role, row) in roles {
         // The simulator may well use the recorded name itself.
@@ -132,23 +105,15 @@ pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange
             names.learn(role, &name_of(row));
         }
     }
-    names.learn(
-        "payment",
-        &name_of(parents.first().copied().unwrap_or(&json!({"Name": "x"}))),
-    );
+    names.learn("payment", &name_of(parents.first().copied().unwrap_or(&json!({"Name": "x"}))));
     if !named.iter().any(|row| row["Name"] == "blackhole") {
         names.learn("blackhole", "no_process_has_this_name");
     }
 
     // Recorded PIDs: those the recorded lookups answered for a name.
-    for exchange in exchanges
-        .iter()
-        .filter(|e| tool_of(e).as_deref() == Some("process_lookup"))
-    {
-        let Some(name) = exchange
-            .body
-            .as_ref()
-            .and_then(|b| b["params"]["arguments"]["name"].as_str())
+    for exchange in exchanges.iter().filter(|e| tool_of(e).as_deref() == Some("process_lookup")) {
+        let Some(name) =
+            exchange.body.as_ref().and_then(|b| b["params"]["arguments"]["name"].as_str())
         else {
             continue;
         };
@@ -165,15 +130,9 @@ pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange
     let events = tool_json(address, "event_list", json!({"sort_by": "published"}));
     if let Some(event) = events.as_array().and_then(|events| events.first()) {
         let full = event["Event"].as_str().unwrap_or_default();
-        let short = full
-            .rsplit(':')
-            .next()
-            .unwrap_or(full)
-            .trim_end_matches('>');
+        let short = full.rsplit(':').next().unwrap_or(full).trim_end_matches('>');
         if !events.as_array().unwrap().iter().any(|event| {
-            event["Event"]
-                .as_str()
-                .is_some_and(|e| e.ends_with(":orders>") || e == "orders")
+            event["Event"].as_str().is_some_and(|e| e.ends_with(":orders>") || e == "orders")
         }) {
             names.learn("orders", short);
             names.learn("order_feed", event["Producer"].as_str().unwrap_or_default());
@@ -196,11 +155,7 @@ pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange
     let types = tool_json(address, "message_types", json!({}));
     let types: Vec<String> = types
         .as_array()
-        .map(|t| {
-            t.iter()
-                .filter_map(|t| t.as_str().map(short_type))
-                .collect()
-        })
+        .map(|t| t.iter().filter_map(|t| t.as_str().map(short_type)).collect())
         .unwrap_or_default();
     let fields = |name: &str| {
         let info = tool_json(address, "message_type_info", json!({"type_name": name}));
@@ -212,10 +167,8 @@ pub fn discover(address: SocketAddr, control: &SimControl, exchanges: &[Exchange
         }
     }
     if !types.iter().any(|t| t == "SpawnThrowaway") {
-        if let Some(spawn) = types
-            .iter()
-            .find(|t| t.to_lowercase().contains("spawn"))
-            .or(types.first())
+        if let Some(spawn) =
+            types.iter().find(|t| t.to_lowercase().contains("spawn")).or(types.first())
         {
             names.learn("SpawnThrowaway", spawn);
         }

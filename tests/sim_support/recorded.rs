@@ -50,11 +50,8 @@ pub fn load_one(folder: &Path, name: &str) -> Exchange {
             .unwrap();
     let request = &record["request"];
     let url = request["url"].as_str().unwrap_or("/mcp");
-    let path = url
-        .splitn(4, '/')
-        .nth(3)
-        .map(|rest| format!("/{rest}"))
-        .unwrap_or_else(|| "/mcp".into());
+    let path =
+        url.splitn(4, '/').nth(3).map(|rest| format!("/{rest}")).unwrap_or_else(|| "/mcp".into());
     let headers = request["headers"]
         .as_object()
         .map(|headers| {
@@ -85,13 +82,8 @@ pub fn load_one(folder: &Path, name: &str) -> Exchange {
 /// Seconds of the day of the `Date` header.
 pub fn date_seconds(headers: &str) -> Option<u64> {
     let line = headers.lines().find(|line| line.starts_with("Date:"))?;
-    let time = line
-        .split_whitespace()
-        .find(|word| word.matches(':').count() == 2)?;
-    let parts: Vec<u64> = time
-        .split(':')
-        .filter_map(|part| part.parse().ok())
-        .collect();
+    let time = line.split_whitespace().find(|word| word.matches(':').count() == 2)?;
+    let parts: Vec<u64> = time.split(':').filter_map(|part| part.parse().ok()).collect();
     Some(parts[0] * 3600 + parts[1] * 60 + parts[2])
 }
 

@@ -24,11 +24,7 @@ impl Kinds {
 
     fn is_optional(&self, place: &str, key: &str) -> bool {
         let objects = self.objects.get(place).copied().unwrap_or(0);
-        let present = self
-            .keys
-            .get(&format!("{place}.{key}"))
-            .copied()
-            .unwrap_or(0);
+        let present = self.keys.get(&format!("{place}.{key}")).copied().unwrap_or(0);
         present < objects
     }
 }
@@ -47,11 +43,7 @@ pub fn kind(value: &Value) -> &'static str {
 
 pub fn collect_kinds(tool: &str, path: &str, value: &Value, kinds: &mut Kinds) {
     let place = format!("{tool}:{path}");
-    kinds
-        .kinds
-        .entry(place.clone())
-        .or_default()
-        .insert(kind(value));
+    kinds.kinds.entry(place.clone()).or_default().insert(kind(value));
     if let Value::Object(map) = value {
         *kinds.objects.entry(place.clone()).or_default() += 1;
         for key in map.keys() {
@@ -59,9 +51,9 @@ pub fn collect_kinds(tool: &str, path: &str, value: &Value, kinds: &mut Kinds) {
         }
     }
     match value {
-        Value::Array(items) => items
-            .iter()
-            .for_each(|item| collect_kinds(tool, &format!("{path}[]"), item, kinds)),
+        Value::Array(items) => {
+            items.iter().for_each(|item| collect_kinds(tool, &format!("{path}[]"), item, kinds))
+        }
         Value::Object(map) if !is_data_map(tool, path) => map
             .iter()
             .for_each(|(key, item)| collect_kinds(tool, &format!("{path}.{key}"), item, kinds)),
@@ -72,10 +64,8 @@ pub fn collect_kinds(tool: &str, path: &str, value: &Value, kinds: &mut Kinds) {
 /// Places whose keys are data (names of variables, inspect items, message
 /// fields), not part of the schema.
 pub fn is_data_map(tool: &str, path: &str) -> bool {
-    let whole_answer = matches!(
-        tool,
-        "node_env" | "process_inspect" | "meta_inspect" | "call_process"
-    );
+    let whole_answer =
+        matches!(tool, "node_env" | "process_inspect" | "meta_inspect" | "call_process");
     (whole_answer && path.is_empty())
         || path.ends_with(".Env")
         || path.ends_with(".message")
@@ -94,9 +84,7 @@ pub fn compare(
     if recorded_kind != actual_kind {
         let seen = kinds.get(&format!("{tool}:{path}"));
         if !seen.is_some_and(|seen| seen.contains(actual_kind)) {
-            problems.push(format!(
-                "{path}: recorded {recorded_kind}, simulated {actual_kind}"
-            ));
+            problems.push(format!("{path}: recorded {recorded_kind}, simulated {actual_kind}"));
         }
         return;
     }
@@ -141,14 +129,12 @@ pub fn compare_text(
     };
     match (structured(recorded), structured(actual)) {
         (Some(recorded), Some(actual)) => compare(tool, "", &recorded, &actual, kinds, problems),
-        (Some(_), None) => problems.push(format!(
-            "text: recorded JSON, simulated plain text {:?}",
-            clip(actual)
-        )),
-        (None, Some(_)) => problems.push(format!(
-            "text: recorded plain text, simulated JSON {:?}",
-            clip(actual)
-        )),
+        (Some(_), None) => {
+            problems.push(format!("text: recorded JSON, simulated plain text {:?}", clip(actual)))
+        }
+        (None, Some(_)) => {
+            problems.push(format!("text: recorded plain text, simulated JSON {:?}", clip(actual)))
+        }
         (None, None) => {}
     }
 }

@@ -37,7 +37,10 @@ pub enum CallError {
     Tool(ToolFailure),
     /// Ctrl-C: the request was abandoned (and cancelled on the server).
     Interrupted,
-    UnknownTool { name: String, suggestion: Option<String> },
+    UnknownTool {
+        name: String,
+        suggestion: Option<String>,
+    },
 }
 
 impl CallError {

@@ -41,13 +41,7 @@ impl<'a> Shape<'a> {
             return None;
         }
         let template: Map = keys.iter().map(|key| (key.clone(), Dynamic::UNIT)).collect();
-        Some(Shape {
-            raw_keys: raw_keys.to_vec(),
-            keys: keys.to_vec(),
-            order,
-            template,
-            misses: 0,
-        })
+        Some(Shape { raw_keys: raw_keys.to_vec(), keys: keys.to_vec(), order, template, misses: 0 })
     }
 
     /// Whether the key at input position `index` has these raw bytes.

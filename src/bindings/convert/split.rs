@@ -142,7 +142,9 @@ mod tests {
     #[test]
     fn cuts_land_on_top_level_elements_of_pretty_output() {
         let rows: Vec<String> = (0..100)
-            .map(|n| format!("  {{\n    \"PID\": {n},\n    \"Tags\": [\n      1,\n      2\n    ]\n  }}"))
+            .map(|n| {
+                format!("  {{\n    \"PID\": {n},\n    \"Tags\": [\n      1,\n      2\n    ]\n  }}")
+            })
             .collect();
         let text = format!("[\n{}\n]", rows.join(",\n"));
         let found = cuts(&text, 0, 4);

@@ -60,20 +60,38 @@ fn repeated_keys_keep_the_last_value() {
 #[test]
 fn invalid_documents_say_where_and_why() {
     assert_eq!(message(""), "invalid JSON at line 1 column 1: unexpected end of input");
-    assert_eq!(message("[1] x"), "invalid JSON at line 1 column 5: trailing characters after the JSON value");
-    assert_eq!(message("{\n  \"a\" 1}"), "invalid JSON at line 2 column 7: expected `:` after an object key");
+    assert_eq!(
+        message("[1] x"),
+        "invalid JSON at line 1 column 5: trailing characters after the JSON value"
+    );
+    assert_eq!(
+        message("{\n  \"a\" 1}"),
+        "invalid JSON at line 2 column 7: expected `:` after an object key"
+    );
     assert_eq!(message(r#""\x""#), "invalid JSON at line 1 column 2: invalid escape in a string");
-    assert_eq!(message(r#""\u12""#), "invalid JSON at line 1 column 4: invalid unicode escape in a string");
-    assert_eq!(message("\"a\nb\""), "invalid JSON at line 1 column 3: control character in a string");
+    assert_eq!(
+        message(r#""\u12""#),
+        "invalid JSON at line 1 column 4: invalid unicode escape in a string"
+    );
+    assert_eq!(
+        message("\"a\nb\""),
+        "invalid JSON at line 1 column 3: control character in a string"
+    );
     assert_eq!(message("\"abc"), "invalid JSON at line 1 column 5: unterminated string");
-    assert_eq!(message("01"), "invalid JSON at line 1 column 2: trailing characters after the JSON value");
+    assert_eq!(
+        message("01"),
+        "invalid JSON at line 1 column 2: trailing characters after the JSON value"
+    );
     assert_eq!(message("1."), "invalid JSON at line 1 column 3: invalid number");
     assert_eq!(message("-"), "invalid JSON at line 1 column 2: invalid number");
     assert_eq!(message("1e999"), "invalid JSON at line 1 column 1: number out of range");
     assert_eq!(message("[1,]"), "invalid JSON at line 1 column 4: expected a JSON value");
     assert_eq!(message("{\"a\":1,}"), "invalid JSON at line 1 column 8: expected a string key");
     assert_eq!(message("tru"), "invalid JSON at line 1 column 1: expected a JSON value");
-    assert_eq!(message("[1 2]"), "invalid JSON at line 1 column 4: expected `,` or `]` after an array element");
+    assert_eq!(
+        message("[1 2]"),
+        "invalid JSON at line 1 column 4: expected `,` or `]` after an array element"
+    );
 }
 
 #[test]
@@ -163,9 +181,12 @@ fn same(ours: &Value, theirs: &Value) -> bool {
                 a == b || ((a - b) / b).abs() < 1e-15
             }
         },
-        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b)),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b))
+        }
         (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len() && a.iter().all(|(key, value)| b.get(key).is_some_and(|other| same(value, other)))
+            a.len() == b.len()
+                && a.iter().all(|(key, value)| b.get(key).is_some_and(|other| same(value, other)))
         }
         _ => ours == theirs,
     }

@@ -71,17 +71,13 @@ pub fn dynamic_to_value(value: &Dynamic) -> Result<Value, ConvertError> {
     if let Ok(blob) = value.as_blob_ref() {
         return Ok(Value::Array(blob.iter().map(|byte| Value::from(*byte)).collect()));
     }
-    Err(ConvertError::Unrepresentable {
-        type_name: value.type_name().to_string(),
-    })
+    Err(ConvertError::Unrepresentable { type_name: value.type_name().to_string() })
 }
 
 fn float_to_value(float: f64) -> Result<Value, ConvertError> {
     Number::from_f64(float)
         .map(Value::Number)
-        .ok_or(ConvertError::Unrepresentable {
-            type_name: format!("float {float}"),
-        })
+        .ok_or(ConvertError::Unrepresentable { type_name: format!("float {float}") })
 }
 
 #[cfg(test)]

@@ -25,10 +25,34 @@ const PLOT_HEIGHT: usize = 8;
 
 /// Every helper name, for completion and `function_names()`.
 pub(crate) const NAMES: &[&str] = &[
-    "table", "select", "where", "filter", "count", "sort_by", "top", "group_by", "count_by", "sum",
-    "pluck", "delta", "sleep", "now", "fmt_bytes", "fmt_duration", "fmt_secs", "to_json",
-    "from_json", "save_json", "load_json", "to_csv", "plot", "spark", "drain", "liveness",
-    "warn", "columns",
+    "table",
+    "select",
+    "where",
+    "filter",
+    "count",
+    "sort_by",
+    "top",
+    "group_by",
+    "count_by",
+    "sum",
+    "pluck",
+    "delta",
+    "sleep",
+    "now",
+    "fmt_bytes",
+    "fmt_duration",
+    "fmt_secs",
+    "to_json",
+    "from_json",
+    "save_json",
+    "load_json",
+    "to_csv",
+    "plot",
+    "spark",
+    "drain",
+    "liveness",
+    "warn",
+    "columns",
 ];
 
 fn strings(list: Array) -> Vec<String> {
@@ -37,7 +61,8 @@ fn strings(list: Array) -> Vec<String> {
 
 /// A number from an integer or a float argument.
 fn as_number(value: &Dynamic) -> Fallible<f64> {
-    rows::number(value).ok_or_else(|| thrown(format!("expected a number, got {}", value.type_name())))
+    rows::number(value)
+        .ok_or_else(|| thrown(format!("expected a number, got {}", value.type_name())))
 }
 
 /// Numbers of a series: plain numbers, or `field` of each row; a sample's
@@ -64,7 +89,8 @@ fn series(values: &Array, field: Option<&str>) -> Vec<f64> {
 
 fn to_json_text(value: &Dynamic, pretty: bool) -> Fallible<String> {
     let json = dynamic_to_value(value).map_err(|e| thrown(format!("to_json: {e}")))?;
-    let text = if pretty { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
+    let text =
+        if pretty { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
     text.map_err(|e| thrown(format!("to_json: {e}")))
 }
 
@@ -101,7 +127,9 @@ pub(crate) fn register(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
     engine.register_fn("sleep", move |ms: INT| s.sleep(Duration::from_millis(ms.max(0) as u64)));
     let s = shared.clone();
-    engine.register_fn("sleep", move |ms: f64| s.sleep(Duration::from_secs_f64(ms.max(0.0) / 1000.0)));
+    engine.register_fn("sleep", move |ms: f64| {
+        s.sleep(Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+    });
     engine.register_fn("now", || -> INT {
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as INT)
     });
@@ -113,16 +141,25 @@ fn register_rows(engine: &mut Engine) {
     engine.register_fn("select", |rows: &mut Array, columns: Array| {
         rows::select(rows, &strings(columns))
     });
-    engine.register_fn("where", |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
-        keep_where(&context, rows, &predicate)
-    });
+    engine.register_fn(
+        "where",
+        |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
+            keep_where(&context, rows, &predicate)
+        },
+    );
     // Replaces Rhai's own `filter` on arrays: same forms, no copy per call.
-    engine.register_fn("filter", |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
-        keep_where(&context, rows, &predicate)
-    });
-    engine.register_fn("count", |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
-        count_where(&context, rows, &predicate)
-    });
+    engine.register_fn(
+        "filter",
+        |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
+            keep_where(&context, rows, &predicate)
+        },
+    );
+    engine.register_fn(
+        "count",
+        |context: NativeCallContext, rows: &mut Array, predicate: FnPtr| {
+            count_where(&context, rows, &predicate)
+        },
+    );
     engine.register_fn("sort_by", |rows: Array, key: &str| rows::sort_by(rows, key, false));
     engine.register_fn("sort_by", |rows: Array, key: &str, descending: bool| {
         rows::sort_by(rows, key, descending)
@@ -185,7 +222,9 @@ fn register_files(engine: &mut Engine) {
 
 fn register_trends(engine: &mut Engine, shared: &Arc<Shared>) {
     let s = shared.clone();
-    engine.register_fn("table", move |rows: &mut Array| render::table(rows, None, s.frontend.width()));
+    engine.register_fn("table", move |rows: &mut Array| {
+        render::table(rows, None, s.frontend.width())
+    });
     let s = shared.clone();
     engine.register_fn("table", move |rows: &mut Array, columns: Array| {
         render::table(rows, Some(&strings(columns)), s.frontend.width())

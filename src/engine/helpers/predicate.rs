@@ -119,7 +119,8 @@ mod tests {
     fn every_closure_form_sees_the_row() {
         let engine = engine();
         let script = |body: &str| -> INT {
-            let source = format!("let rows = [#{{n: 1}}, #{{n: 5}}, #{{n: 9}}]; rows.keep({body}).len()");
+            let source =
+                format!("let rows = [#{{n: 1}}, #{{n: 5}}, #{{n: 9}}]; rows.keep({body}).len()");
             engine.eval::<INT>(&source).unwrap()
         };
         assert_eq!(script("|p| p.n > 2"), 2);
@@ -130,9 +131,8 @@ mod tests {
     #[test]
     fn rows_come_back_unshared_and_intact() {
         let engine = engine();
-        let rows: Array = engine
-            .eval("let rows = [#{n: 1}, #{n: 5}]; rows.keep(|p| p.n > 2); rows")
-            .unwrap();
+        let rows: Array =
+            engine.eval("let rows = [#{n: 1}, #{n: 5}]; rows.keep(|p| p.n > 2); rows").unwrap();
         assert_eq!(rows.len(), 2);
         assert!(rows.iter().all(|row| !row.is_shared()));
         assert_eq!(rows[1].clone().cast::<Map>()["n"].as_int().unwrap(), 5);

@@ -87,10 +87,7 @@ mod tests {
 
     #[test]
     fn wrong_types_fail_like_go() {
-        let map = json!({"interval_ms": "fast", "count": 2})
-            .as_object()
-            .unwrap()
-            .clone();
+        let map = json!({"interval_ms": "fast", "count": 2}).as_object().unwrap().clone();
         let args = Args::new(&map, "sampleStartParams");
         assert_eq!(args.int("count", 0), Ok(2));
         assert_eq!(args.int("linger_sec", 30), Ok(30));

@@ -81,23 +81,14 @@ enum Due {
 
 impl Samplers {
     pub fn new(wall_base_ms: u64) -> Samplers {
-        Samplers {
-            samplers: Vec::new(),
-            wall_base_ms,
-        }
+        Samplers { samplers: Vec::new(), wall_base_ms }
     }
 
     /// `(node, id, status)` of every sampler still readable.
     pub fn summary(&self) -> Vec<(String, String, String)> {
         self.samplers
             .iter()
-            .map(|sampler| {
-                (
-                    sampler.node.clone(),
-                    sampler.id.clone(),
-                    sampler.status().to_string(),
-                )
-            })
+            .map(|sampler| (sampler.node.clone(), sampler.id.clone(), sampler.status().to_string()))
             .collect()
     }
 
@@ -115,11 +106,7 @@ impl Samplers {
             "sample_listen" => self.listen(world, node, arguments, now),
             "sample_read" => self.read(node, arguments),
             "sample_stop" => self.stop(node, arguments),
-            _ => Ok(ToolReply::Json(report::list(
-                self.on_node(node),
-                now,
-                self.wall_base_ms,
-            ))),
+            _ => Ok(ToolReply::Json(report::list(self.on_node(node), now, self.wall_base_ms))),
         };
         answer.unwrap_or_else(ToolReply::Error)
     }
@@ -162,15 +149,7 @@ impl Samplers {
             errors_in_row: 0,
             successes: 0,
         };
-        let id = self.create(
-            world,
-            node,
-            Kind::Active(active),
-            buffer,
-            duration,
-            linger,
-            now,
-        );
+        let id = self.create(world, node, Kind::Active(active), buffer, duration, linger, now);
 
         // The first sample is taken at once.
         self.advance(world, now);
@@ -195,10 +174,7 @@ impl Samplers {
         let args = Args::new(arguments, "sampleListenParams");
         let levels = match args.strings("log_levels")? {
             Some(levels) => levels,
-            None => DEFAULT_LEVELS
-                .iter()
-                .map(|level| level.to_string())
-                .collect(),
+            None => DEFAULT_LEVELS.iter().map(|level| level.to_string()).collect(),
         };
         let source = args.string("log_source")?;
         let event_name = args.string("event")?;
@@ -208,7 +184,7 @@ impl Samplers {
         }
         if levels.is_empty() && event_name.is_empty() {
             return Err(
-                "sample_listen: nothing to capture: give log_levels or an event".to_string(),
+                "sample_listen: nothing to capture: give log_levels or an event".to_string()
             );
         }
         let event = if event_name.is_empty() {
@@ -221,12 +197,9 @@ impl Samplers {
 
         let log_cursor = last_sequence(world.logs_since(node, 0).iter().map(|(seq, _)| *seq));
         let event_cursor = match &event {
-            Some((name, owner)) => last_sequence(
-                world
-                    .publications_since(owner, name, 0)
-                    .iter()
-                    .map(|(seq, _)| *seq),
-            ),
+            Some((name, owner)) => {
+                last_sequence(world.publications_since(owner, name, 0).iter().map(|(seq, _)| *seq))
+            }
             None => 0,
         };
         let passive = Passive {
@@ -236,15 +209,7 @@ impl Samplers {
             log_cursor,
             event_cursor,
         };
-        let id = self.create(
-            world,
-            node,
-            Kind::Passive(passive),
-            buffer,
-            duration,
-            linger,
-            now,
-        );
+        let id = self.create(world, node, Kind::Passive(passive), buffer, duration, linger, now);
 
         let mut answer = Map::new();
         answer.insert("buffer_size".into(), json!(buffer));
@@ -299,11 +264,7 @@ impl Samplers {
         let id = args.string("sampler_id")?;
         let since = args.int("since", 0)?.max(0) as u64;
         let sampler = self.find(node, &id)?;
-        Ok(ToolReply::Json(report::read(
-            sampler,
-            since,
-            self.wall_base_ms,
-        )))
+        Ok(ToolReply::Json(report::read(sampler, since, self.wall_base_ms)))
     }
 
     fn stop(&mut self, node: &str, arguments: &Map<String, Value>) -> Result<ToolReply, String> {
@@ -325,9 +286,7 @@ impl Samplers {
     }
 
     fn on_node<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a Sampler> + 'a {
-        self.samplers
-            .iter()
-            .filter(move |sampler| sampler.node == node)
+        self.samplers.iter().filter(move |sampler| sampler.node == node)
     }
 
     /// Moves every sampler to sim time `now`: due ticks run in time order
@@ -393,9 +352,9 @@ fn check_event(world: &mut World, owner: &str, name: &str) -> Result<(), String>
     let mut arguments = Map::new();
     arguments.insert("name".to_string(), json!(name));
     match world.call(owner, "event_info", &arguments) {
-        ToolReply::Error(_) => Err(format!(
-            "sample_listen: cannot subscribe to event '{name}': unknown event"
-        )),
+        ToolReply::Error(_) => {
+            Err(format!("sample_listen: cannot subscribe to event '{name}': unknown event"))
+        }
         _ => Ok(()),
     }
 }

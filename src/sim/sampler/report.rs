@@ -9,9 +9,7 @@ use crate::sim::world::LogLine;
 
 /// The `sample_list` answer: one inspect map per sampler, keys sorted.
 pub fn list<'a>(samplers: impl Iterator<Item = &'a Sampler>, now: u64, wall_base_ms: u64) -> Value {
-    let rows: Vec<Value> = samplers
-        .map(|sampler| list_row(sampler, now, wall_base_ms))
-        .collect();
+    let rows: Vec<Value> = samplers.map(|sampler| list_row(sampler, now, wall_base_ms)).collect();
     Value::Array(rows)
 }
 
@@ -25,11 +23,8 @@ fn list_row(sampler: &Sampler, now: u64, wall_base_ms: u64) -> Value {
         None => ("none".to_string(), "unlimited".to_string()),
     };
     let collected = sampler.next_sequence - 1;
-    let samples = format!(
-        "{collected} collected, buffer {}/{}",
-        sampler.buffer.len(),
-        sampler.capacity
-    );
+    let samples =
+        format!("{collected} collected, buffer {}/{}", sampler.buffer.len(), sampler.capacity);
 
     let mut row = Map::new();
     row.insert("deadline".into(), json!(deadline));
@@ -50,9 +45,7 @@ fn list_row(sampler: &Sampler, now: u64, wall_base_ms: u64) -> Value {
     row.insert("status".into(), json!(sampler.status()));
     row.insert(
         "uptime".into(),
-        json!(go_duration(whole_seconds(
-            now - sampler.started_ms.min(now)
-        ))),
+        json!(go_duration(whole_seconds(now - sampler.started_ms.min(now)))),
     );
     Value::Object(row)
 }

@@ -83,11 +83,7 @@ impl Sampler {
         if self.buffer.len() >= self.capacity {
             self.buffer.pop_front();
         }
-        self.buffer.push_back(Entry {
-            sequence: self.next_sequence,
-            at_ms: at,
-            data,
-        });
+        self.buffer.push_back(Entry { sequence: self.next_sequence, at_ms: at, data });
         self.next_sequence += 1;
     }
 }

@@ -18,22 +18,12 @@ pub struct Args<'a> {
 impl<'a> Args<'a> {
     /// Arguments of a tool that fails on a wrongly typed field.
     pub fn strict(map: &'a Map<String, Value>, type_name: &'static str) -> Args<'a> {
-        Args {
-            map,
-            type_name,
-            strict: true,
-            error: None,
-        }
+        Args { map, type_name, strict: true, error: None }
     }
 
     /// Arguments of a tool that ignores wrongly typed fields.
     pub fn lenient(map: &'a Map<String, Value>, type_name: &'static str) -> Args<'a> {
-        Args {
-            map,
-            type_name,
-            strict: false,
-            error: None,
-        }
+        Args { map, type_name, strict: false, error: None }
     }
 
     /// A string field; "" when absent or wrongly typed.
@@ -73,11 +63,7 @@ impl<'a> Args<'a> {
 
     /// A Go unsigned field (`uint64`, `uint16`).
     pub fn uint(&mut self, key: &str, go_type: &'static str) -> u64 {
-        let limit = if go_type == "uint16" {
-            u16::MAX as u64
-        } else {
-            u64::MAX
-        };
+        let limit = if go_type == "uint16" { u16::MAX as u64 } else { u64::MAX };
         match self.map.get(key) {
             None | Some(Value::Null) => 0,
             Some(Value::Number(number)) => match number.as_u64() {
@@ -185,11 +171,7 @@ impl<'a> Args<'a> {
 
     /// Keeps the error of the field that comes first in the request.
     fn record(&mut self, key: &str, message: String) {
-        let position = self
-            .map
-            .keys()
-            .position(|name| name == key)
-            .unwrap_or(usize::MAX);
+        let position = self.map.keys().position(|name| name == key).unwrap_or(usize::MAX);
         let earlier = match &self.error {
             Some((current, _)) => position < *current,
             None => true,
@@ -217,11 +199,7 @@ pub fn parse_alias(text: &str) -> Result<[u64; 3], String> {
     if parts.len() != 4 {
         return Err("incorrect Alias format, expected <crc.id0.id1.id2>".to_string());
     }
-    Ok([
-        parse_int(parts[1])?,
-        parse_int(parts[2])?,
-        parse_int(parts[3].trim_end_matches('>'))?,
-    ])
+    Ok([parse_int(parts[1])?, parse_int(parts[2])?, parse_int(parts[3].trim_end_matches('>'))?])
 }
 
 fn parse_int(text: &str) -> Result<u64, String> {
@@ -284,12 +262,7 @@ mod tests {
             parse_pid("slow_worker").unwrap_err(),
             "incorrect PID format, expected <crc.high.low>"
         );
-        assert!(parse_pid("<A.x.1>")
-            .unwrap_err()
-            .starts_with("strconv.ParseInt"));
-        assert_eq!(
-            parse_alias("Alias#<9F35C982.195416.25526.0>"),
-            Ok([195416, 25526, 0])
-        );
+        assert!(parse_pid("<A.x.1>").unwrap_err().starts_with("strconv.ParseInt"));
+        assert_eq!(parse_alias("Alias#<9F35C982.195416.25526.0>"), Ok([195416, 25526, 0]));
     }
 }

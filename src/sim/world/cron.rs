@@ -23,13 +23,9 @@ fn field_matches(field: &str, value: u32) -> bool {
         return true;
     }
     if let Some(step) = field.strip_prefix("*/") {
-        return step
-            .parse::<u32>()
-            .is_ok_and(|step| step > 0 && value.is_multiple_of(step));
+        return step.parse::<u32>().is_ok_and(|step| step > 0 && value.is_multiple_of(step));
     }
-    field
-        .split(',')
-        .any(|part| part.parse::<u32>() == Ok(value))
+    field.split(',').any(|part| part.parse::<u32>() == Ok(value))
 }
 
 /// Unix seconds as `2026-12-03T08:56:00Z`.

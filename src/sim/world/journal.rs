@@ -15,10 +15,7 @@ pub const LEVELS: [&str; 6] = ["trace", "debug", "info", "warning", "error", "pa
 
 /// Rank of a level name; `disabled` is above every level.
 pub fn level_rank(level: &str) -> usize {
-    LEVELS
-        .iter()
-        .position(|name| *name == level)
-        .unwrap_or(LEVELS.len())
+    LEVELS.iter().position(|name| *name == level).unwrap_or(LEVELS.len())
 }
 
 /// The log lines of one node.
@@ -104,9 +101,7 @@ impl Event {
 
     /// Publications with a sequence number above `seq`.
     pub fn since(&self, seq: u64) -> Vec<(u64, Value)> {
-        let start = self
-            .publications
-            .partition_point(|(number, _)| *number <= seq);
+        let start = self.publications.partition_point(|(number, _)| *number <= seq);
         self.publications.range(start..).cloned().collect()
     }
 

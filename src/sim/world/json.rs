@@ -110,11 +110,7 @@ fn write_string(out: &mut String, text: &str) {
             0xA8 | 0xA9 if index >= 2 && bytes[index - 2] == 0xE2 && bytes[index - 1] == 0x80 => "",
             _ => continue,
         };
-        let end = if escape.is_empty() && *byte >= 0x80 {
-            index - 2
-        } else {
-            index
-        };
+        let end = if escape.is_empty() && *byte >= 0x80 { index - 2 } else { index };
         out.push_str(&text[start..end]);
         if escape.is_empty() && *byte >= 0x80 {
             let _ = write!(out, "\\u{:04x}", 0x2000 + (*byte as u32 - 0xA8 + 0x28));
@@ -138,19 +134,13 @@ mod tests {
     #[test]
     fn escapes_html_characters_like_go() {
         let text = pretty_go(&json!({"PID": "<9F35C982.0.1012>", "a&b": 1}));
-        assert_eq!(
-            text,
-            "{\n  \"PID\": \"\\u003c9F35C982.0.1012\\u003e\",\n  \"a\\u0026b\": 1\n}"
-        );
+        assert_eq!(text, "{\n  \"PID\": \"\\u003c9F35C982.0.1012\\u003e\",\n  \"a\\u0026b\": 1\n}");
     }
 
     #[test]
     fn empty_containers_stay_on_one_line() {
         let text = pretty_go(&json!({"Aliases": [], "Env": {}, "Commercial": null}));
-        assert_eq!(
-            text,
-            "{\n  \"Aliases\": [],\n  \"Env\": {},\n  \"Commercial\": null\n}"
-        );
+        assert_eq!(text, "{\n  \"Aliases\": [],\n  \"Env\": {},\n  \"Commercial\": null\n}");
     }
 
     #[test]
@@ -161,10 +151,7 @@ mod tests {
 
     #[test]
     fn floats_follow_go_formatting() {
-        assert_eq!(
-            pretty_go(&json!(0.010768658030010534)),
-            "0.010768658030010534"
-        );
+        assert_eq!(pretty_go(&json!(0.010768658030010534)), "0.010768658030010534");
         assert_eq!(pretty_go(&json!(2.0)), "2");
         assert_eq!(pretty_go(&json!(1e-7)), "1e-7");
         assert_eq!(pretty_go(&json!(-1)), "-1");

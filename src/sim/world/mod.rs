@@ -246,11 +246,7 @@ impl World {
 
     /// Answers one tool call on `node` as that node would.
     pub fn call(&mut self, node: &str, tool: &str, args: &Map<String, Value>) -> ToolReply {
-        let Some(index) = self
-            .nodes
-            .iter()
-            .position(|candidate| candidate.name == node)
-        else {
+        let Some(index) = self.nodes.iter().position(|candidate| candidate.name == node) else {
             return ToolReply::Error(format!("remote call to '{node}' failed: no route"));
         };
         let now = self.now_ms as i64;
@@ -288,9 +284,7 @@ impl World {
 
     /// Log lines of `node` with a sequence number above `seq`.
     pub fn logs_since(&self, node: &str, seq: u64) -> Vec<(u64, LogLine)> {
-        self.node(node)
-            .map(|node| node.journal.since(seq))
-            .unwrap_or_default()
+        self.node(node).map(|node| node.journal.since(seq)).unwrap_or_default()
     }
 
     /// Publications of `event` on `node` with a sequence number above `seq`:
@@ -304,11 +298,7 @@ impl World {
 
     /// A fresh PID on `node` for a sampler process (not in the table).
     pub fn alloc_pid(&mut self, node: &str) -> String {
-        match self
-            .nodes
-            .iter_mut()
-            .find(|candidate| candidate.name == node)
-        {
+        match self.nodes.iter_mut().find(|candidate| candidate.name == node) {
             Some(node) => {
                 let id = node.next_id;
                 node.next_id += 1;

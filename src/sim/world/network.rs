@@ -84,11 +84,7 @@ impl Link {
         let age = ((now_ms - self.established_ms).max(0)) as f64 / 1000.0;
         let sent_ab = (self.rate_ab * age) as u64;
         let sent_ba = (self.rate_ba * age) as u64;
-        let received_ab = if self.lost_ab {
-            sent_ab.min(3)
-        } else {
-            sent_ab
-        };
+        let received_ab = if self.lost_ab { sent_ab.min(3) } else { sent_ab };
         if x == self.a {
             (sent_ba, sent_ab)
         } else {

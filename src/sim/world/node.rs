@@ -195,10 +195,7 @@ impl Node {
 
     /// Looks a process up by registered name.
     pub fn by_name(&self, name: &str) -> Option<u64> {
-        self.names
-            .get(name)
-            .copied()
-            .filter(|id| self.processes.contains_key(id))
+        self.names.get(name).copied().filter(|id| self.processes.contains_key(id))
     }
 
     /// Logs `message` from a process, if its level lets the line through.
@@ -362,10 +359,7 @@ impl Node {
             while event.next_ms <= now_ms {
                 let seq = event.published + 1;
                 let total = (seq % 17 + 1) as f64 * 9.99;
-                event.publish(
-                    &node,
-                    json!({"Seq": seq, "Total": (total * 100.0).round() / 100.0}),
-                );
+                event.publish(&node, json!({"Seq": seq, "Total": (total * 100.0).round() / 100.0}));
                 event.next_ms += every;
             }
         }
@@ -377,10 +371,7 @@ impl Node {
             return;
         }
         let wall_minutes = self.epoch_s / 60 + now_ms / 60_000;
-        let (minute, hour) = (
-            (wall_minutes % 60) as u32,
-            ((wall_minutes / 60) % 24) as u32,
-        );
+        let (minute, hour) = ((wall_minutes % 60) as u32, ((wall_minutes / 60) % 24) as u32);
         for job in &mut self.cron {
             if super::cron::matches(&job.spec, minute, hour) {
                 job.last_run_ms = Some(now_ms);
@@ -390,10 +381,7 @@ impl Node {
 
     /// Processes in `state`, counted.
     pub fn count_state(&self, state: State) -> usize {
-        self.processes
-            .values()
-            .filter(|process| process.state == state)
-            .count()
+        self.processes.values().filter(|process| process.state == state).count()
     }
 }
 

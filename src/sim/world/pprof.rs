@@ -48,10 +48,7 @@ fn process_stack(node: &Node, process: &Process) -> Stack {
                     "ergo.services/ergo/node.(*process).waitResponse",
                     &format!("{PROCESS_GO}:2010"),
                 ),
-                frame(
-                    "ergo.services/ergo/node.(*process).Call",
-                    &format!("{PROCESS_GO}:520"),
-                ),
+                frame("ergo.services/ergo/node.(*process).Call", &format!("{PROCESS_GO}:520")),
                 frame(&handler, &file),
             ],
         ),
@@ -65,14 +62,8 @@ fn process_stack(node: &Node, process: &Process) -> Stack {
         _ if process.flow.busy_ns_per_sec > 0.0 => (
             "sync.Mutex.Lock",
             vec![
-                frame(
-                    "sync.runtime_SemacquireMutex",
-                    "/usr/local/go/src/runtime/sema.go:95",
-                ),
-                frame(
-                    "sync.(*Mutex).lockSlow",
-                    "/usr/local/go/src/sync/mutex.go:173",
-                ),
+                frame("sync.runtime_SemacquireMutex", "/usr/local/go/src/runtime/sema.go:95"),
+                frame("sync.(*Mutex).lockSlow", "/usr/local/go/src/sync/mutex.go:173"),
                 frame("sync.(*Mutex).Lock", "/usr/local/go/src/sync/mutex.go:92"),
                 frame(&handler, &file),
             ],
@@ -90,27 +81,16 @@ fn process_stack(node: &Node, process: &Process) -> Stack {
         "ergo.services/ergo/act.(*Actor).ProcessRun",
         "/root/go/pkg/mod/ergo.services/ergo/act/actor.go:201",
     ));
-    frames.push(frame(
-        "ergo.services/ergo/node.(*process).run.func1",
-        &format!("{PROCESS_GO}:1863"),
-    ));
+    frames
+        .push(frame("ergo.services/ergo/node.(*process).run.func1", &format!("{PROCESS_GO}:1863")));
     let pid = node.pprof_tag.then(|| node.pid(process.id));
-    Stack {
-        count: 1,
-        wait,
-        frames,
-        pid,
-    }
+    Stack { count: 1, wait, frames, pid }
 }
 
 /// Every goroutine group of the node, the largest first.
 pub fn stacks(node: &Node, peers: usize) -> Vec<Stack> {
     let mut stacks = base_stacks(node, peers);
-    for process in node
-        .processes
-        .values()
-        .filter(|process| process.has_goroutine())
-    {
+    for process in node.processes.values().filter(|process| process.has_goroutine()) {
         stacks.push(process_stack(node, process));
     }
     if let Some(leak) = &node.goroutine_leak {
@@ -150,14 +130,8 @@ fn base_stacks(node: &Node, peers: usize) -> Vec<Stack> {
             count: 3 * peers.max(1) as u64,
             wait: "IO wait",
             frames: vec![
-                frame(
-                    "internal/poll.runtime_pollWait",
-                    "/usr/local/go/src/runtime/netpoll.go:351",
-                ),
-                frame(
-                    "internal/poll.(*FD).Read",
-                    "/usr/local/go/src/internal/poll/fd_unix.go:170",
-                ),
+                frame("internal/poll.runtime_pollWait", "/usr/local/go/src/runtime/netpoll.go:351"),
+                frame("internal/poll.(*FD).Read", "/usr/local/go/src/internal/poll/fd_unix.go:170"),
                 frame("net.(*conn).Read", "/usr/local/go/src/net/net.go:196"),
                 frame(
                     "ergo.services/ergo/net/proto.(*connection).read",
@@ -173,14 +147,8 @@ fn base_stacks(node: &Node, peers: usize) -> Vec<Stack> {
         single(
             "syscall",
             vec![
-                frame(
-                    "os/signal.signal_recv",
-                    "/usr/local/go/src/runtime/sigqueue.go:152",
-                ),
-                frame(
-                    "os/signal.loop",
-                    "/usr/local/go/src/os/signal/signal_unix.go:23",
-                ),
+                frame("os/signal.signal_recv", "/usr/local/go/src/runtime/sigqueue.go:152"),
+                frame("os/signal.loop", "/usr/local/go/src/os/signal/signal_unix.go:23"),
             ],
         ),
         single(
@@ -208,14 +176,8 @@ fn base_stacks(node: &Node, peers: usize) -> Vec<Stack> {
         single(
             "IO wait",
             vec![
-                frame(
-                    "internal/poll.runtime_pollWait",
-                    "/usr/local/go/src/runtime/netpoll.go:351",
-                ),
-                frame(
-                    "net.(*TCPListener).Accept",
-                    "/usr/local/go/src/net/tcpsock.go:380",
-                ),
+                frame("internal/poll.runtime_pollWait", "/usr/local/go/src/runtime/netpoll.go:351"),
+                frame("net.(*TCPListener).Accept", "/usr/local/go/src/net/tcpsock.go:380"),
                 frame(
                     "ergo.services/ergo/node.(*network).accept",
                     "/root/go/pkg/mod/ergo.services/ergo/node/network.go:1120",
@@ -232,32 +194,20 @@ fn base_stacks(node: &Node, peers: usize) -> Vec<Stack> {
         Stack {
             count: 2,
             wait: "GC worker (idle)",
-            frames: vec![frame(
-                "runtime.gcBgMarkWorker",
-                "/usr/local/go/src/runtime/mgc.go:1423",
-            )],
+            frames: vec![frame("runtime.gcBgMarkWorker", "/usr/local/go/src/runtime/mgc.go:1423")],
             pid: None,
         },
         single(
             "GC sweep wait",
-            vec![frame(
-                "runtime.bgsweep",
-                "/usr/local/go/src/runtime/mgcsweep.go:279",
-            )],
+            vec![frame("runtime.bgsweep", "/usr/local/go/src/runtime/mgcsweep.go:279")],
         ),
         single(
             "GC scavenge wait",
-            vec![frame(
-                "runtime.bgscavenge",
-                "/usr/local/go/src/runtime/mgcscavenge.go:425",
-            )],
+            vec![frame("runtime.bgscavenge", "/usr/local/go/src/runtime/mgcscavenge.go:425")],
         ),
         single(
             "finalizer wait",
-            vec![frame(
-                "runtime.runfinq",
-                "/usr/local/go/src/runtime/mfinal.go:193",
-            )],
+            vec![frame("runtime.runfinq", "/usr/local/go/src/runtime/mfinal.go:193")],
         ),
     ];
     if node.index == 0 {
@@ -268,19 +218,13 @@ fn base_stacks(node: &Node, peers: usize) -> Vec<Stack> {
                     "ergo.services/ergo/meta.(*webhandler).ServeHTTP",
                     "/root/go/pkg/mod/ergo.services/ergo/meta/web_handler.go:110",
                 ),
-                frame(
-                    "net/http.(*conn).serve",
-                    "/usr/local/go/src/net/http/server.go:2157",
-                ),
+                frame("net/http.(*conn).serve", "/usr/local/go/src/net/http/server.go:2157"),
             ],
         ));
         stacks.push(single(
             "IO wait",
             vec![
-                frame(
-                    "internal/poll.runtime_pollWait",
-                    "/usr/local/go/src/runtime/netpoll.go:351",
-                ),
+                frame("internal/poll.runtime_pollWait", "/usr/local/go/src/runtime/netpoll.go:351"),
                 frame(
                     "ergo.services/ergo/net/registrar.(*server).serve",
                     "/root/go/pkg/mod/ergo.services/ergo/net/registrar/server.go:77",
@@ -303,11 +247,8 @@ fn address(text: &str, salt: u64) -> u64 {
 
 /// One group as `pprof.Lookup("goroutine").WriteTo(w, 1)` prints it.
 fn summary_block(stack: &Stack) -> String {
-    let addresses: Vec<String> = stack
-        .frames
-        .iter()
-        .map(|(function, _)| format!("{:#x}", address(function, 1)))
-        .collect();
+    let addresses: Vec<String> =
+        stack.frames.iter().map(|(function, _)| format!("{:#x}", address(function, 1))).collect();
     let mut text = format!("{} @ {}\n", stack.count, addresses.join(" "));
     if let Some(pid) = &stack.pid {
         text.push_str(&format!("# labels: {{\"pid\":\"{pid}\"}}\n"));
@@ -317,10 +258,7 @@ fn summary_block(stack: &Stack) -> String {
         .iter()
         .map(|(function, file)| {
             let offset = address(function, 2) % 0x400;
-            format!(
-                "#\t{:#x}\t{function}+{offset:#x}\t\t\t\t{file}",
-                address(function, 1) - 1
-            )
+            format!("#\t{:#x}\t{function}+{offset:#x}\t\t\t\t{file}", address(function, 1) - 1)
         })
         .collect();
     text.push_str(&lines.join("\n"));
@@ -431,10 +369,7 @@ pub fn cpu_text(node: &Node, duration: i64, limit: i64, filter: &str, exclude: &
             flow.handled_per_sec * flow.run_ns_per_message + flow.busy_ns_per_sec
         };
         if rate >= 1_000_000.0 {
-            rows.push((
-                format!("{}.HandleMessage", receiver(&process.behavior)),
-                rate.min(1e9),
-            ));
+            rows.push((format!("{}.HandleMessage", receiver(&process.behavior)), rate.min(1e9)));
         }
     }
     let runtime_share = node.runtime.alloc_per_sec * 0.4 + 2_000_000.0;
@@ -460,11 +395,7 @@ pub fn cpu_text(node: &Node, duration: i64, limit: i64, filter: &str, exclude: &
     text.push_str(&format!("{:<8} {:<8} {}\n", "flat%", "cum%", "function"));
     for (function, rate) in &rows {
         let percent = rate / total_per_sec * 100.0;
-        let cumulative = if function.ends_with("HandleMessage") {
-            percent * 1.02
-        } else {
-            percent
-        };
+        let cumulative = if function.ends_with("HandleMessage") { percent * 1.02 } else { percent };
         text.push_str(&format!("{percent:<8.1} {cumulative:<8.1} {function}\n"));
     }
     text

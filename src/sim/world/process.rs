@@ -155,11 +155,7 @@ impl Process {
         let arrived = (flow.in_per_sec * age) as u64;
         let handled = ((flow.handled_per_sec * age) as u64).min(arrived);
         let messages_in = arrived + self.extra_in;
-        let per_wakeup = if flow.per_wakeup > 0.0 {
-            flow.per_wakeup
-        } else {
-            1.0
-        };
+        let per_wakeup = if flow.per_wakeup > 0.0 { flow.per_wakeup } else { 1.0 };
         let wakeups = (handled as f64 / per_wakeup).ceil() as u64 + self.extra_in;
         let running = handled as f64 * flow.run_ns_per_message + flow.busy_ns_per_sec * age;
 
@@ -176,10 +172,7 @@ impl Process {
     /// Whether a goroutine exists for this process right now (a sleeping
     /// process parks it).
     pub fn has_goroutine(&self) -> bool {
-        matches!(
-            self.state,
-            State::Running | State::WaitResponse | State::Zombee
-        )
+        matches!(self.state, State::Running | State::WaitResponse | State::Zombee)
     }
 }
 
@@ -194,35 +187,20 @@ pub fn short_info(process: &Process, crc: &str, now_ms: i64, legacy: bool) -> Va
     let mut row = Map::with_capacity(16);
     row.insert("PID".into(), Value::String(pid_string(crc, process.id)));
     row.insert("Name".into(), Value::String(process.name.clone()));
-    row.insert(
-        "Application".into(),
-        Value::String(process.application.clone()),
-    );
+    row.insert("Application".into(), Value::String(process.application.clone()));
     row.insert("Behavior".into(), Value::String(process.behavior.clone()));
     row.insert("MessagesIn".into(), counters.messages_in.into());
     row.insert("MessagesOut".into(), counters.messages_out.into());
     row.insert("MessagesMailbox".into(), counters.mailbox.into());
     row.insert("RunningTime".into(), counters.running_ns.into());
     row.insert("Uptime".into(), counters.uptime.into());
-    row.insert(
-        "State".into(),
-        Value::String(process.state.as_str().to_string()),
-    );
-    row.insert(
-        "Parent".into(),
-        Value::String(pid_string(crc, process.parent)),
-    );
-    row.insert(
-        "Leader".into(),
-        Value::String(pid_string(crc, process.leader)),
-    );
+    row.insert("State".into(), Value::String(process.state.as_str().to_string()));
+    row.insert("Parent".into(), Value::String(pid_string(crc, process.parent)));
+    row.insert("Leader".into(), Value::String(pid_string(crc, process.leader)));
     row.insert("LogLevel".into(), Value::String(process.log_level.clone()));
     row.insert("MailboxLatency".into(), (-1).into());
-    let (init_time, wakeups) = if legacy {
-        (0, 0)
-    } else {
-        (process.init_time_ns, counters.wakeups)
-    };
+    let (init_time, wakeups) =
+        if legacy { (0, 0) } else { (process.init_time_ns, counters.wakeups) };
     row.insert("InitTime".into(), init_time.into());
     row.insert("Wakeups".into(), wakeups.into());
     Value::Object(row)
@@ -239,15 +217,10 @@ pub fn full_info(
     let mut env: Vec<(String, String)> = node_env.to_vec();
     env.extend(process.env.iter().cloned());
     env.sort();
-    let env: Map<String, Value> = env
-        .into_iter()
-        .map(|(key, value)| (key, Value::String(value)))
-        .collect();
-    let links: Vec<Value> = process
-        .links
-        .iter()
-        .map(|id| Value::String(pid_string(crc, *id)))
-        .collect();
+    let env: Map<String, Value> =
+        env.into_iter().map(|(key, value)| (key, Value::String(value))).collect();
+    let links: Vec<Value> =
+        process.links.iter().map(|id| Value::String(pid_string(crc, *id))).collect();
 
     json!({
         "PID": pid_string(crc, process.id),
@@ -294,11 +267,8 @@ mod tests {
     fn counters_follow_rates_and_never_go_down() {
         let mut process = Process::new(1012, "worker", "app", "main.worker", 1);
         process.born_ms = -60_000;
-        process.flow = Flow {
-            per_wakeup: 40.0,
-            handled_per_sec: 150.0,
-            ..Flow::calm(200.0, 0.0, 1e5)
-        };
+        process.flow =
+            Flow { per_wakeup: 40.0, handled_per_sec: 150.0, ..Flow::calm(200.0, 0.0, 1e5) };
 
         let early = process.counters(0);
         let later = process.counters(10_000);

@@ -98,11 +98,8 @@ impl Runtime {
     /// `runtime_stats`, in the node's key order.
     pub fn stats(&self, goroutines: u64) -> Value {
         let heap_alloc = self.heap_alloc();
-        let gc_percent = if self.cpu_ns > 0.0 {
-            self.gc_cpu_ns / (self.cpu_ns * 40.0) * 100.0
-        } else {
-            0.0
-        };
+        let gc_percent =
+            if self.cpu_ns > 0.0 { self.gc_cpu_ns / (self.cpu_ns * 40.0) * 100.0 } else { 0.0 };
         json!({
             "goroutines": goroutines,
             "cpus": 2,

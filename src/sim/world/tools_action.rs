@@ -61,11 +61,7 @@ fn registered_types() -> Vec<(&'static str, Vec<Field>)> {
 
 /// Finds a type by full (`#pkg/Name`, `pkg/Name`) or short name.
 fn resolve_type(name: &str) -> Option<&'static str> {
-    let full = if name.starts_with('#') {
-        name.to_string()
-    } else {
-        format!("#{name}")
-    };
+    let full = if name.starts_with('#') { name.to_string() } else { format!("#{name}") };
     registered_types()
         .into_iter()
         .map(|(type_name, _)| type_name)
@@ -73,9 +69,7 @@ fn resolve_type(name: &str) -> Option<&'static str> {
 }
 
 fn type_not_found(name: &str) -> ToolReply {
-    ToolReply::Error(format!(
-        "type not found: {name}. Use message_types to list registered types"
-    ))
+    ToolReply::Error(format!("type not found: {name}. Use message_types to list registered types"))
 }
 
 /// Answers the tools of this module; `None` for any other tool.
@@ -163,11 +157,7 @@ fn send_message(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
         return type_not_found(&type_name);
     }
     let Some(id) = target(node, &to) else {
-        let prefix = if important {
-            "send_message (important)"
-        } else {
-            "send_message"
-        };
+        let prefix = if important { "send_message (important)" } else { "send_message" };
         return ToolReply::Error(format!("{prefix}: unknown process"));
     };
     deliver(node, id);
@@ -176,14 +166,8 @@ fn send_message(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
             *accepted += 1;
         }
     }
-    let shown = if type_name.is_empty() {
-        raw_type(message).to_string()
-    } else {
-        type_name
-    };
-    ToolReply::Text(format!(
-        "message sent to {to} (type: {shown}, important: {important})"
-    ))
+    let shown = if type_name.is_empty() { raw_type(message).to_string() } else { type_name };
+    ToolReply::Text(format!("message sent to {to} (type: {shown}, important: {important})"))
 }
 
 fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolReply {
@@ -210,11 +194,7 @@ fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolRep
     deliver(node, id);
 
     let timed_out = ToolReply::Hold {
-        seconds: if timeout > 0 {
-            timeout
-        } else {
-            DEFAULT_CALL_TIMEOUT
-        } as f64,
+        seconds: if timeout > 0 { timeout } else { DEFAULT_CALL_TIMEOUT } as f64,
         then: Box::new(ToolReply::Error("call_process: timed out".to_string())),
     };
     let process = &node.processes[&id];
@@ -227,14 +207,9 @@ fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolRep
         (Role::OrderDesk { accepted }, Some("#main/ShopOrder")) => {
             let queue = process.counters(now).mailbox + 1;
             if let Some(process) = node.processes.get_mut(&id) {
-                process.role = Role::OrderDesk {
-                    accepted: accepted + 1,
-                };
+                process.role = Role::OrderDesk { accepted: accepted + 1 };
             }
-            let item = request
-                .get("item")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let item = request.get("item").and_then(Value::as_str).unwrap_or_default();
             ToolReply::Json(json!({
                 "order_id": request.get("id").cloned().unwrap_or(json!(0)),
                 "accepted": true,
@@ -243,11 +218,7 @@ fn call_process(node: &mut Node, now: i64, args: &Map<String, Value>) -> ToolRep
             }))
         }
         (Role::Factory, Some("#main/SpawnThrowaway")) => {
-            let count = request
-                .get("count")
-                .and_then(Value::as_u64)
-                .unwrap_or(1)
-                .min(1_000);
+            let count = request.get("count").and_then(Value::as_u64).unwrap_or(1).min(1_000);
             ToolReply::Json(Value::Array(spawn_throwaways(node, id, count, now)))
         }
         _ => timed_out,
@@ -278,11 +249,7 @@ fn decode_pid(
 ) -> Result<(String, u64, String), String> {
     let mut decoded = Args::strict(args, type_name);
     let pid = decoded.string("pid");
-    let reason = if reason {
-        decoded.string("reason")
-    } else {
-        String::new()
-    };
+    let reason = if reason { decoded.string("reason") } else { String::new() };
     decoded.finish()?;
     let id = parse_pid(&pid).map_err(|error| format!("invalid pid: {error}"))?;
     Ok((pid, id, reason))
@@ -293,11 +260,7 @@ fn send_exit(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
         Ok(decoded) => decoded,
         Err(error) => return ToolReply::Error(error),
     };
-    let reason = if reason.is_empty() {
-        "normal".to_string()
-    } else {
-        reason
-    };
+    let reason = if reason.is_empty() { "normal".to_string() } else { reason };
     let Some(process) = node.processes.get(&id) else {
         return ToolReply::Error("send_exit: unknown process".to_string());
     };

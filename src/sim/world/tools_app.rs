@@ -39,9 +39,7 @@ fn meta_inspect(node: &Node, args: &Map<String, Value>) -> ToolReply {
 
 /// The meta process whose alias has these numbers.
 pub fn find_meta(node: &Node, numbers: [u64; 3]) -> Option<usize> {
-    node.metas
-        .iter()
-        .position(|meta| parse_alias(&meta.alias).ok() == Some(numbers))
+    node.metas.iter().position(|meta| parse_alias(&meta.alias).ok() == Some(numbers))
 }
 
 fn app_members(node: &Node, app: &str, direct_only: bool) -> Vec<u64> {
@@ -83,10 +81,7 @@ fn app_list(node: &Node, now: i64, args: &Map<String, Value>) -> ToolReply {
         if app.weight != 0 {
             row.insert("weight".into(), json!(app.weight));
         }
-        row.insert(
-            "processes".into(),
-            json!(app_members(node, &app.name, true).len()),
-        );
+        row.insert("processes".into(), json!(app_members(node, &app.name, true).len()));
         result.push(Value::Object(row));
     }
     ToolReply::Json(Value::Array(result))
@@ -104,14 +99,10 @@ fn app_info(node: &Node, now: i64, args: &Map<String, Value>) -> ToolReply {
     let mut env: Vec<(String, String)> = node.env.clone();
     env.extend(app.env.iter().cloned());
     env.sort();
-    let env: Map<String, Value> = env
-        .into_iter()
-        .map(|(key, value)| (key, Value::String(value)))
-        .collect();
-    let group: Vec<String> = app_members(node, &app.name, true)
-        .into_iter()
-        .map(|id| node.pid(id))
-        .collect();
+    let env: Map<String, Value> =
+        env.into_iter().map(|(key, value)| (key, Value::String(value))).collect();
+    let group: Vec<String> =
+        app_members(node, &app.name, true).into_iter().map(|id| node.pid(id)).collect();
     ToolReply::Json(json!({
         "Name": app.name,
         "Weight": app.weight,

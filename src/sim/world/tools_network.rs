@@ -27,9 +27,7 @@ impl Net<'_> {
     }
 
     fn link(&self, x: usize, y: usize) -> Option<&Link> {
-        self.links
-            .iter()
-            .find(|link| link.joins(x, y) && link.is_up(self.now))
+        self.links.iter().find(|link| link.joins(x, y) && link.is_up(self.now))
     }
 
     /// The peers `x` is connected to right now, in node order.
@@ -99,10 +97,7 @@ fn network_node_info(net: &Net, x: usize, args: &Map<String, Value>) -> ToolRepl
     if let Err(error) = decoded.finish() {
         return ToolReply::Error(error);
     }
-    let info = net
-        .index_of(&name)
-        .filter(|y| *y != x)
-        .and_then(|y| net.remote(x, y));
+    let info = net.index_of(&name).filter(|y| *y != x).and_then(|y| net.remote(x, y));
     match info {
         Some(info) => ToolReply::Json(info),
         None => ToolReply::Error("network_node_info: no connection".to_string()),
@@ -110,11 +105,7 @@ fn network_node_info(net: &Net, x: usize, args: &Map<String, Value>) -> ToolRepl
 }
 
 fn network_info(net: &Net, x: usize) -> ToolReply {
-    let nodes: Vec<&str> = net
-        .peers(x)
-        .into_iter()
-        .map(|y| net.nodes[y].name.as_str())
-        .collect();
+    let nodes: Vec<&str> = net.peers(x).into_iter().map(|y| net.nodes[y].name.as_str()).collect();
     ToolReply::Json(json!({
         "Mode": "enabled",
         "Registrar": network::registrar(x == 0),
@@ -194,9 +185,7 @@ fn network_connect_route(net: &mut Net, x: usize, args: &Map<String, Value>) -> 
     if let Err(error) = decoded.finish() {
         return ToolReply::Error(error);
     }
-    let target = net
-        .index_of(&name)
-        .filter(|y| *y != x && acceptor_port(*y) as u64 == port);
+    let target = net.index_of(&name).filter(|y| *y != x && acceptor_port(*y) as u64 == port);
     let local_host = host == "127.0.0.1" || host == "localhost" || host.is_empty();
     match target {
         Some(y) if local_host => {
@@ -220,11 +209,8 @@ fn network_disconnect(net: &mut Net, x: usize, args: &Map<String, Value>) -> Too
     }
     let now = net.now;
     let peer = net.index_of(&name);
-    let link = peer.and_then(|y| {
-        net.links
-            .iter_mut()
-            .find(|link| link.joins(x, y) && link.is_up(now))
-    });
+    let link =
+        peer.and_then(|y| net.links.iter_mut().find(|link| link.joins(x, y) && link.is_up(now)));
     let Some(link) = link else {
         return ToolReply::Error(format!("node {name} not connected: no connection"));
     };

@@ -32,10 +32,9 @@ pub fn call(
     let reply = match tool {
         "node_info" => ToolReply::Json(node_info(node, now)),
         "node_env" => ToolReply::Json(env_object(&node.env)),
-        "runtime_stats" => ToolReply::Json(
-            node.runtime
-                .stats(pprof::goroutine_count(node, context.peers)),
-        ),
+        "runtime_stats" => {
+            ToolReply::Json(node.runtime.stats(pprof::goroutine_count(node, context.peers)))
+        }
         "pprof_goroutines" => pprof_goroutines(node, context, args),
         "pprof_cpu" => pprof_cpu(node, args),
         "pprof_heap" => pprof_heap(node, now, args),
@@ -65,21 +64,12 @@ pub fn call(
 fn env_object(pairs: &[(String, String)]) -> Value {
     let mut sorted = pairs.to_vec();
     sorted.sort();
-    Value::Object(
-        sorted
-            .into_iter()
-            .map(|(key, value)| (key, Value::String(value)))
-            .collect(),
-    )
+    Value::Object(sorted.into_iter().map(|(key, value)| (key, Value::String(value))).collect())
 }
 
 /// `NodeInfo`; the legacy shape lacks the newer counters.
 pub fn node_info(node: &Node, now: i64) -> Value {
-    let framework = if node.legacy {
-        "3.2.0-development"
-    } else {
-        "3.3.0"
-    };
+    let framework = if node.legacy { "3.2.0-development" } else { "3.3.0" };
     let running = node.count_state(State::Running);
     let zombee = node.count_state(State::Zombee);
     let mut info = Map::new();
@@ -96,10 +86,7 @@ pub fn node_info(node: &Node, now: i64) -> Value {
     put("Commercial", Value::Null);
     put("Env", env_object(&node.env));
     put("LogLevel", json!(node.log_level));
-    put(
-        "Loggers",
-        json!([{"Name": "default", "Behavior": "gen.defaultLogger", "Levels": LEVELS}]),
-    );
+    put("Loggers", json!([{"Name": "default", "Behavior": "gen.defaultLogger", "Levels": LEVELS}]));
     if !node.legacy {
         put("LogMessages", json!(node.journal.counts));
     }
@@ -156,9 +143,7 @@ fn pprof_goroutines(node: &Node, context: &Context, args: &Map<String, Value>) -
         };
     }
     let stacks = pprof::stacks(node, context.peers);
-    ToolReply::Text(pprof::goroutines_text(
-        &stacks, debug, limit, &filter, &exclude,
-    ))
+    ToolReply::Text(pprof::goroutines_text(&stacks, debug, limit, &filter, &exclude))
 }
 
 fn pprof_cpu(node: &Node, args: &Map<String, Value>) -> ToolReply {
@@ -169,10 +154,7 @@ fn pprof_cpu(node: &Node, args: &Map<String, Value>) -> ToolReply {
     let filter = decoded.string("filter");
     let exclude = decoded.string("exclude");
     let text = pprof::cpu_text(node, duration, limit, &filter, &exclude);
-    ToolReply::Hold {
-        seconds: duration as f64,
-        then: Box::new(ToolReply::Text(text)),
-    }
+    ToolReply::Hold { seconds: duration as f64, then: Box::new(ToolReply::Text(text)) }
 }
 
 /// The node's allocators: fixed ones, one per busy behavior, and a
@@ -183,37 +165,20 @@ fn heap_entries(node: &Node, now: i64) -> Vec<HeapEntry> {
         inuse,
         alloc: inuse + inuse / 3,
     };
-    let mailbox: u64 = node
-        .processes
-        .values()
-        .map(|process| process.counters(now).mailbox)
-        .sum();
+    let mailbox: u64 = node.processes.values().map(|process| process.counters(now).mailbox).sum();
     let mut entries = vec![
         entry("runtime.mallocgc", 1_048_576),
-        entry(
-            "ergo.services/ergo/lib.(*queueLimitMPSC).Push",
-            262_144 + mailbox as i64 * 96,
-        ),
-        entry(
-            "ergo.services/application/mcp.toolProcessList.func2",
-            540_876,
-        ),
+        entry("ergo.services/ergo/lib.(*queueLimitMPSC).Push", 262_144 + mailbox as i64 * 96),
+        entry("ergo.services/application/mcp.toolProcessList.func2", 540_876),
         entry("encoding/json.(*encodeState).marshal", 535_245),
-        entry(
-            "ergo.services/ergo/net/handshake.(*handshake).readMessage",
-            529_000,
-        ),
+        entry("ergo.services/ergo/net/handshake.(*handshake).readMessage", 529_000),
         entry("unicode.map.init.0", 525_414),
     ];
     for process in node.processes.values() {
         let function = format!("{}.HandleMessage", pprof_receiver(&process.behavior));
         match &process.role {
             Role::Cache { base_bytes, growth } => {
-                let grown = if *growth > 0 {
-                    node.runtime.grown as i64
-                } else {
-                    0
-                };
+                let grown = if *growth > 0 { node.runtime.grown as i64 } else { 0 };
                 entries.push(entry(&function, *base_bytes as i64 + grown));
             }
             _ if process.flow.in_per_sec >= 5.0 => entries.push(entry(&function, 524_288)),
@@ -273,20 +238,16 @@ fn resolve(node: &Node, target: &str, tool: &str) -> Result<Target, String> {
 fn log_level_get(node: &Node, args: &Map<String, Value>) -> ToolReply {
     let mut decoded = Args::lenient(args, "logLevelGetParams");
     let target = decoded.string("target");
-    let level_of = |id: u64| {
-        node.processes
-            .get(&id)
-            .map_or("info", |process| process.log_level.as_str())
-    };
+    let level_of =
+        |id: u64| node.processes.get(&id).map_or("info", |process| process.log_level.as_str());
     match resolve(node, &target, "log_level_get") {
         Ok(Target::Node) => ToolReply::Text(format!("node log level: {}", node.log_level)),
         Ok(Target::Process(id)) => {
             ToolReply::Text(format!("process {target} log level: {}", level_of(id)))
         }
-        Ok(Target::Meta(index)) => ToolReply::Text(format!(
-            "meta {target} log level: {}",
-            node.metas[index].log_level
-        )),
+        Ok(Target::Meta(index)) => {
+            ToolReply::Text(format!("meta {target} log level: {}", node.metas[index].log_level))
+        }
         Ok(Target::Named(id)) => ToolReply::Text(format!(
             "process {target} ({}) log level: {}",
             node.pid(id),
@@ -322,10 +283,7 @@ fn log_level_set(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
         }
         Ok(Target::Named(id)) => {
             set_process_level(node, id, &level);
-            ToolReply::Text(format!(
-                "process {target} ({}) log level set to {level}",
-                node.pid(id)
-            ))
+            ToolReply::Text(format!("process {target} ({}) log level set to {level}", node.pid(id)))
         }
         Err(error) => ToolReply::Error(error),
     }
@@ -333,10 +291,7 @@ fn log_level_set(node: &mut Node, args: &Map<String, Value>) -> ToolReply {
 
 /// The level as the caller wrote it, for the error message.
 fn decoded_original(args: &Map<String, Value>) -> String {
-    args.get("level")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+    args.get("level").and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 fn set_process_level(node: &mut Node, id: u64, level: &str) {
@@ -379,10 +334,8 @@ fn event_list(node: &Node, args: &Map<String, Value>) -> ToolReply {
     let mut found = Vec::new();
     for event in &node.events {
         let subscribers = (event.subscribers + event.remote_subscribers) as i64;
-        let producer_name = node
-            .processes
-            .get(&event.producer)
-            .map_or("", |process| process.name.as_str());
+        let producer_name =
+            node.processes.get(&event.producer).map_or("", |process| process.name.as_str());
         let keep = (name.is_empty() || event.name.contains(&name))
             && (producer.is_empty()
                 || node.pid(event.producer).contains(&producer)
@@ -420,9 +373,7 @@ fn event_list(node: &Node, args: &Map<String, Value>) -> ToolReply {
     if found.is_empty() {
         return ToolReply::Json(Value::Null);
     }
-    ToolReply::Json(Value::Array(
-        found.into_iter().map(|(_, info)| info).collect(),
-    ))
+    ToolReply::Json(Value::Array(found.into_iter().map(|(_, info)| info).collect()))
 }
 
 fn event_info(node: &Node, args: &Map<String, Value>) -> ToolReply {

@@ -17,20 +17,16 @@ pub fn call(node: &mut Node, now: i64, tool: &str, args: &Map<String, Value>) ->
     let reply = match tool {
         "process_list" => process_list(node, now, args),
         "process_children" => process_children(node, now, args),
-        "process_info" => with_pid(
-            node,
-            args,
-            "processInfoParams",
-            "process_info",
-            |node, process| ToolReply::Json(full_info(process, &node.crc, &node.env, now)),
-        ),
-        "process_state" => with_pid(
-            node,
-            args,
-            "processStateParams",
-            "process_state",
-            |_, process| ToolReply::Text(process.state.as_str().to_string()),
-        ),
+        "process_info" => {
+            with_pid(node, args, "processInfoParams", "process_info", |node, process| {
+                ToolReply::Json(full_info(process, &node.crc, &node.env, now))
+            })
+        }
+        "process_state" => {
+            with_pid(node, args, "processStateParams", "process_state", |_, process| {
+                ToolReply::Text(process.state.as_str().to_string())
+            })
+        }
         "process_lookup" => process_lookup(node, args),
         "process_inspect" => process_inspect(node, now, args),
         _ => return None,
@@ -196,11 +192,8 @@ fn list_rows(node: &Node, now: i64, filter: &ListFilter) -> Vec<Value> {
     let mut matched: Vec<(f64, &Process)> = Vec::new();
     for process in node.processes.values() {
         let counters = process.counters(now);
-        let (wakeups, init_time) = if node.legacy {
-            (0, 0)
-        } else {
-            (counters.wakeups, process.init_time_ns)
-        };
+        let (wakeups, init_time) =
+            if node.legacy { (0, 0) } else { (counters.wakeups, process.init_time_ns) };
         if !filter.accepts(process, &counters, wakeups, init_time) {
             continue;
         }
@@ -301,10 +294,7 @@ fn strings(pairs: &[(&str, String)]) -> Value {
     let mut sorted = pairs.to_vec();
     sorted.sort();
     Value::Object(
-        sorted
-            .into_iter()
-            .map(|(key, value)| (key.to_string(), Value::String(value)))
-            .collect(),
+        sorted.into_iter().map(|(key, value)| (key.to_string(), Value::String(value))).collect(),
     )
 }
 
@@ -334,11 +324,7 @@ fn process_inspect(node: &Node, now: i64, args: &Map<String, Value>) -> ToolRepl
     let answer = match &process.role {
         Role::Plain | Role::Blackhole | Role::Factory => Value::Null,
         Role::Supervisor { strategy, restarts } => {
-            let children = node
-                .processes
-                .values()
-                .filter(|child| child.parent == id)
-                .count();
+            let children = node.processes.values().filter(|child| child.parent == id).count();
             strings(&[
                 ("type", "supervisor".to_string()),
                 ("strategy", strategy.clone()),
@@ -352,10 +338,7 @@ fn process_inspect(node: &Node, now: i64, args: &Map<String, Value>) -> ToolRepl
             let size = base_bytes + growth * uptime.max(0) as u64;
             strings(&[
                 ("entries", (size / 102_400).max(1).to_string()),
-                (
-                    "eviction",
-                    if *growth > 0 { "none" } else { "lru" }.to_string(),
-                ),
+                ("eviction", if *growth > 0 { "none" } else { "lru" }.to_string()),
                 ("growth", format!("{}/s", format_bytes(*growth as i64))),
                 ("size", format_bytes(size as i64)),
                 ("size_bytes", size.to_string()),

@@ -220,7 +220,8 @@ impl<'a> Parser<'a> {
 
         let level = self.depth - 1;
         let shape = self.shapes.get_mut(level).and_then(Option::take);
-        let starts = Starts { key: self.keys.len(), raw: self.raw_keys.len(), value: self.values.len() };
+        let starts =
+            Starts { key: self.keys.len(), raw: self.raw_keys.len(), value: self.values.len() };
         let mut fits = shape.is_some();
         let mut count = 0;
 
@@ -276,10 +277,18 @@ impl<'a> Parser<'a> {
 
     /// Builds the map of the object whose members start at `starts`, and
     /// keeps the shape for the next object at `level`.
-    fn finish_object(&mut self, level: usize, mut shape: Option<Shape<'a>>, fits: bool, starts: Starts) -> Map {
+    fn finish_object(
+        &mut self,
+        level: usize,
+        mut shape: Option<Shape<'a>>,
+        fits: bool,
+        starts: Starts,
+    ) -> Map {
         let count = self.raw_keys.len() - starts.raw;
         let map = match shape.as_mut() {
-            Some(fitting) if fits && fitting.len() == count => fitting.build(&mut self.values[starts.value..]),
+            Some(fitting) if fits && fitting.len() == count => {
+                fitting.build(&mut self.values[starts.value..])
+            }
             _ => {
                 if fits {
                     // a prefix of the shape: its keys were never kept
@@ -292,10 +301,7 @@ impl<'a> Parser<'a> {
                     shape = Shape::new(&self.raw_keys[starts.raw..], &self.keys[starts.key..]);
                 }
                 // a repeated key keeps its last value, as serde_json does
-                self.keys
-                    .drain(starts.key..)
-                    .zip(self.values.drain(starts.value..))
-                    .collect()
+                self.keys.drain(starts.key..).zip(self.values.drain(starts.value..)).collect()
             }
         };
 
@@ -371,8 +377,6 @@ impl<'a> Parser<'a> {
         self.pos = end + 1;
         Ok((start, end, escaped))
     }
-
-
 }
 
 /// Where an object's members start on the parser's stacks.

@@ -59,11 +59,7 @@ pub fn cluster(plan: &Plan) -> Cluster {
         peers::edge(node);
     }
     let links = links(&nodes, plan, &mut planted);
-    Cluster {
-        nodes,
-        links,
-        planted,
-    }
+    Cluster { nodes, links, planted }
 }
 
 fn base_node(plan: &Plan, index: usize) -> Node {
@@ -85,29 +81,11 @@ fn base_node(plan: &Plan, index: usize) -> Node {
         system,
         Flow::calm(0.2, 0.0, 70_000.0),
     );
-    node.add(
-        "system_inspect",
-        "system_app",
-        "inspect.inspect",
-        system,
-        Flow::default(),
-    );
+    node.add("system_inspect", "system_app", "inspect.inspect", system, Flow::default());
     let mcp_sup = node.add("mcp_sup", "mcp_app", "mcp.mcpSup", 1, Flow::default());
-    let pool = node.add(
-        "mcp",
-        "mcp_app",
-        "mcp.MCPPool",
-        mcp_sup,
-        Flow::calm(0.4, 0.4, 15_000.0),
-    );
+    let pool = node.add("mcp", "mcp_app", "mcp.MCPPool", mcp_sup, Flow::calm(0.4, 0.4, 15_000.0));
     for _ in 0..5 {
-        node.add(
-            "",
-            "mcp_app",
-            "mcp.MCPWorker",
-            pool,
-            Flow::calm(0.08, 0.0, 200_000.0),
-        );
+        node.add("", "mcp_app", "mcp.MCPWorker", pool, Flow::calm(0.08, 0.0, 200_000.0));
     }
     if index == 0 {
         let web = node.add("mcp_web", "mcp_app", "mcp.MCPWeb", mcp_sup, Flow::default());
@@ -115,11 +93,7 @@ fn base_node(plan: &Plan, index: usize) -> Node {
         let listener = serde_json::json!({"listener": "127.0.0.1:9922"});
         for (number, inspect) in [(195_416, serde_json::Value::Null), (195_417, listener)] {
             let alias = format!("Alias#<{crc}.{number}.25526.0>");
-            node.metas.push(Meta {
-                alias: alias.clone(),
-                inspect,
-                log_level: "info".to_string(),
-            });
+            node.metas.push(Meta { alias: alias.clone(), inspect, log_level: "info".to_string() });
             if let Some(process) = node.processes.get_mut(&web) {
                 process.metas.push(alias);
                 process.links.push(mcp_sup);
@@ -127,16 +101,8 @@ fn base_node(plan: &Plan, index: usize) -> Node {
         }
     }
 
-    node.apps.push(app(
-        "system_app",
-        "System Application",
-        "",
-        "permanent",
-        0,
-        born_ms,
-    ));
-    node.apps
-        .push(app("mcp_app", "", "", "temporary", 0, born_ms + 200));
+    node.apps.push(app("system_app", "System Application", "", "permanent", 0, born_ms));
+    node.apps.push(app("mcp_app", "", "", "temporary", 0, born_ms + 200));
     node
 }
 
@@ -225,13 +191,7 @@ fn links(nodes: &[Node], plan: &Plan, planted: &mut Vec<Planted>) -> Vec<Link> {
             link.established_ms = -10_000;
         }
         let detail = "the connection drops and comes back every 15s: ConnectionUptime stays below 15 while Uptime grows";
-        plant(
-            planted,
-            "flapping_peer",
-            &nodes[0],
-            &nodes[flap_peer].name,
-            detail,
-        );
+        plant(planted, "flapping_peer", &nodes[0], &nodes[flap_peer].name, detail);
     }
     if plan.has("message_loss") {
         if let Some(link) = links.iter_mut().find(|link| link.joins(0, 1)) {

@@ -11,120 +11,43 @@ use crate::sim::world::Planted;
 /// (see `RECORDED_NAMES`).
 pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
     const APP: &str = "storefront";
-    let mut storefront = app(
-        APP,
-        "online storefront",
-        "2.3.1",
-        "permanent",
-        10,
-        node.born_ms + 400,
-    );
+    let mut storefront =
+        app(APP, "online storefront", "2.3.1", "permanent", 10, node.born_ms + 400);
     storefront.env = vec![("region".to_string(), "eu-west".to_string())];
     node.apps.push(storefront);
 
     let named = [
-        (
-            "checkout_worker",
-            "main.checkoutWorker",
-            Flow::calm(20.0, 20.0, 300_000.0),
-        ),
-        (
-            "cart_service",
-            "main.cartService",
-            Flow::calm(6.0, 6.0, 250_000.0),
-        ),
-        (
-            "session_manager",
-            "main.sessionManager",
-            Flow::calm(0.5, 0.5, 90_000.0),
-        ),
+        ("checkout_worker", "main.checkoutWorker", Flow::calm(20.0, 20.0, 300_000.0)),
+        ("cart_service", "main.cartService", Flow::calm(6.0, 6.0, 250_000.0)),
+        ("session_manager", "main.sessionManager", Flow::calm(0.5, 0.5, 90_000.0)),
         ("billing_sup", "main.billingSup", Flow::default()),
-        (
-            "billing_gw",
-            "main.billingGateway",
-            Flow::calm(1.0, 1.0, 800_000.0),
-        ),
-        (
-            "order_feed",
-            "main.orderFeed",
-            Flow::calm(1.0, 1.0, 120_000.0),
-        ),
-        (
-            "stock_feed",
-            "main.stockFeed",
-            Flow::calm(0.2, 0.0, 90_000.0),
-        ),
+        ("billing_gw", "main.billingGateway", Flow::calm(1.0, 1.0, 800_000.0)),
+        ("order_feed", "main.orderFeed", Flow::calm(1.0, 1.0, 120_000.0)),
+        ("stock_feed", "main.stockFeed", Flow::calm(0.2, 0.0, 90_000.0)),
         ("catalog", "main.catalog", Flow::calm(3.0, 3.0, 400_000.0)),
-        (
-            "inventory_cache",
-            "main.inventoryCache",
-            Flow::calm(1.0, 1.0, 210_000.0),
-        ),
-        (
-            "audit_sink",
-            "main.auditSink",
-            Flow::calm(0.1, 0.0, 50_000.0),
-        ),
-        (
-            "price_sync",
-            "main.priceSync",
-            Flow::calm(1.0, 1.0, 500_000.0),
-        ),
-        (
-            "report_builder",
-            "main.reportBuilder",
-            Flow::calm(2.0, 2.0, 1_500_000.0),
-        ),
-        (
-            "thumbnail_pool",
-            "main.thumbnailPool",
-            Flow::calm(0.5, 0.5, 2_000_000.0),
-        ),
-        (
-            "order_desk",
-            "main.orderDesk",
-            Flow::calm(0.2, 0.2, 350_000.0),
-        ),
-        (
-            "throwaway_factory",
-            "main.throwawayFactory",
-            Flow::default(),
-        ),
+        ("inventory_cache", "main.inventoryCache", Flow::calm(1.0, 1.0, 210_000.0)),
+        ("audit_sink", "main.auditSink", Flow::calm(0.1, 0.0, 50_000.0)),
+        ("price_sync", "main.priceSync", Flow::calm(1.0, 1.0, 500_000.0)),
+        ("report_builder", "main.reportBuilder", Flow::calm(2.0, 2.0, 1_500_000.0)),
+        ("thumbnail_pool", "main.thumbnailPool", Flow::calm(0.5, 0.5, 2_000_000.0)),
+        ("order_desk", "main.orderDesk", Flow::calm(0.2, 0.2, 350_000.0)),
+        ("throwaway_factory", "main.throwawayFactory", Flow::default()),
         ("order_archive", "main.orderArchive", Flow::default()),
-        (
-            "rate_oracle",
-            "main.rateOracle",
-            Flow::calm(0.5, 0.3, 700_000.0),
-        ),
+        ("rate_oracle", "main.rateOracle", Flow::calm(0.5, 0.3, 700_000.0)),
     ];
     let mut ids = std::collections::HashMap::new();
     for (name, behavior, flow) in named {
-        let parent = if name == "billing_gw" {
-            ids["billing_sup"]
-        } else {
-            1
-        };
+        let parent = if name == "billing_gw" { ids["billing_sup"] } else { 1 };
         ids.insert(name, node.add(name, APP, behavior, parent, flow));
     }
     let id = |name: &str| ids[name];
     configure(node, id("billing_sup"), |process| {
-        process.role = Role::Supervisor {
-            strategy: "one_for_one".to_string(),
-            restarts: 0,
-        };
+        process.role = Role::Supervisor { strategy: "one_for_one".to_string(), restarts: 0 };
     });
-    configure(node, id("order_desk"), |process| {
-        process.role = Role::OrderDesk { accepted: 0 }
-    });
-    configure(node, id("audit_sink"), |process| {
-        process.role = Role::Blackhole
-    });
-    configure(node, id("throwaway_factory"), |process| {
-        process.role = Role::Factory
-    });
-    configure(node, id("checkout_worker"), |process| {
-        process.mailbox_size = 50_000
-    });
+    configure(node, id("order_desk"), |process| process.role = Role::OrderDesk { accepted: 0 });
+    configure(node, id("audit_sink"), |process| process.role = Role::Blackhole);
+    configure(node, id("throwaway_factory"), |process| process.role = Role::Factory);
+    configure(node, id("checkout_worker"), |process| process.mailbox_size = 50_000);
 
     if plan.has("overload") {
         configure(node, id("checkout_worker"), |process| {
@@ -156,10 +79,7 @@ pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
     if plan.has("slow_callback") {
         configure(node, id("report_builder"), |process| {
             process.state = State::Running;
-            process.flow = Flow {
-                handled_per_sec: 58.0,
-                ..Flow::calm(75.0, 0.0, 16_500_000.0)
-            };
+            process.flow = Flow { handled_per_sec: 58.0, ..Flow::calm(75.0, 0.0, 16_500_000.0) };
         });
         plant(
             planted,
@@ -231,21 +151,13 @@ pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
     if plan.has("zombies") {
         configure(node, pool, |process| {
             process.state = State::Running;
-            process.flow = Flow {
-                handled_per_sec: 0.0,
-                busy_ns_per_sec: 1e9,
-                ..Flow::calm(0.1, 0.0, 0.0)
-            };
+            process.flow =
+                Flow { handled_per_sec: 0.0, busy_ns_per_sec: 1e9, ..Flow::calm(0.1, 0.0, 0.0) };
         });
         let frozen = node.born_ms + 20_000;
         for _ in 0..3 {
-            let job = node.add(
-                "",
-                APP,
-                "main.thumbnailJob",
-                pool,
-                Flow::calm(0.2, 0.0, 5_000_000.0),
-            );
+            let job =
+                node.add("", APP, "main.thumbnailJob", pool, Flow::calm(0.2, 0.0, 5_000_000.0));
             configure(node, job, |process| {
                 process.state = State::Zombee;
                 process.frozen_ms = Some(frozen);
@@ -254,22 +166,13 @@ pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         plant(planted, "zombies", node, "thumbnail_pool", "three killed main.thumbnailJob children stay zombee; their parent is stuck running a callback");
     } else {
         for _ in 0..2 {
-            node.add(
-                "",
-                APP,
-                "main.thumbnailJob",
-                pool,
-                Flow::calm(0.2, 0.0, 5_000_000.0),
-            );
+            node.add("", APP, "main.thumbnailJob", pool, Flow::calm(0.2, 0.0, 5_000_000.0));
         }
     }
 
     let growth = if plan.has("memory_growth") { 40_960 } else { 0 };
     configure(node, id("inventory_cache"), |process| {
-        process.role = Role::Cache {
-            base_bytes: 1_250_000,
-            growth,
-        }
+        process.role = Role::Cache { base_bytes: 1_250_000, growth }
     });
     node.runtime.growth_per_sec = growth as f64;
     node.runtime.alloc_per_sec = 260_000.0;
@@ -291,20 +194,8 @@ pub fn storefront(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>) {
         id("catalog"),
     ];
     events(node, plan, planted, feeds);
-    chatter(
-        node,
-        id("order_desk"),
-        "info",
-        5_000,
-        &["order #{n} accepted", "order #{n} packed"],
-    );
-    chatter(
-        node,
-        id("catalog"),
-        "info",
-        30_000,
-        &["catalog refreshed ({n} changes)"],
-    );
+    chatter(node, id("order_desk"), "info", 5_000, &["order #{n} accepted", "order #{n} packed"]);
+    chatter(node, id("catalog"), "info", 30_000, &["catalog refreshed ({n} changes)"]);
     node.cron = vec![
         cron_job("hourly_digest", "0 * * * *", "catalog"),
         cron_job("cache_sweep", "*/2 * * * *", "inventory_cache"),
@@ -326,13 +217,9 @@ fn events(node: &mut Node, plan: &Plan, planted: &mut Vec<Planted>, ids: [u64; 5
         );
     } else {
         orders.subscribers = 1;
-        configure(node, archive, |process| {
-            process.flow = Flow::calm(1.0, 0.0, 60_000.0)
-        });
+        configure(node, archive, |process| process.flow = Flow::calm(1.0, 0.0, 60_000.0));
     }
-    configure(node, feed, |process| {
-        process.events.push("orders".to_string())
-    });
+    configure(node, feed, |process| process.events.push("orders".to_string()));
 
     let mut levels = Event::new("stock_levels", stock, 0);
     levels.subscribers = 2;

@@ -19,10 +19,7 @@ pub fn world() -> World {
 }
 
 pub fn healthy() -> World {
-    World::new(&SimOptions {
-        healthy: true,
-        ..SimOptions::test()
-    })
+    World::new(&SimOptions { healthy: true, ..SimOptions::test() })
 }
 
 pub fn args(value: Value) -> Map<String, Value> {
@@ -63,9 +60,7 @@ pub fn rows(value: &Value) -> Vec<Value> {
 }
 
 pub fn named<'a>(rows: &'a [Value], name: &str) -> &'a Value {
-    rows.iter()
-        .find(|row| row["Name"] == name || row["Node"] == name)
-        .unwrap_or(&Value::Null)
+    rows.iter().find(|row| row["Name"] == name || row["Node"] == name).unwrap_or(&Value::Null)
 }
 
 pub fn number(value: &Value, key: &str) -> f64 {

@@ -9,13 +9,8 @@ use serde_json::{Map, Value};
 use crate::sim::world::{ToolReply, World, RECORDED_NAMES};
 use crate::sim::SimOptions;
 
-const SAMPLER_TOOLS: &[&str] = &[
-    "sample_start",
-    "sample_listen",
-    "sample_read",
-    "sample_stop",
-    "sample_list",
-];
+const SAMPLER_TOOLS: &[&str] =
+    &["sample_start", "sample_listen", "sample_read", "sample_stop", "sample_list"];
 
 /// The recordings folder, or `None` (with a note) when it is absent.
 pub fn recordings_dir() -> Option<PathBuf> {
@@ -44,17 +39,10 @@ pub enum Outcome {
 
 pub fn exchanges(dir: &PathBuf) -> Vec<Exchange> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .collect()
-        })
+        .map(|entries| entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect())
         .unwrap_or_default();
     files.sort();
-    files
-        .into_iter()
-        .filter_map(|path| exchange(&path))
-        .collect()
+    files.into_iter().filter_map(|path| exchange(&path)).collect()
 }
 
 fn exchange(path: &PathBuf) -> Option<Exchange> {
@@ -74,20 +62,13 @@ fn exchange(path: &PathBuf) -> Option<Exchange> {
     let outcome = if let Some(message) = response["error"]["message"].as_str() {
         Outcome::Error(message.to_string())
     } else {
-        let text = response["result"]["content"][0]["text"]
-            .as_str()?
-            .to_string();
+        let text = response["result"]["content"][0]["text"].as_str()?.to_string();
         match serde_json::from_str::<Value>(&text) {
             Ok(value) => Outcome::Json(value),
             Err(_) => Outcome::Text(text),
         }
     };
-    Some(Exchange {
-        file,
-        tool,
-        arguments,
-        outcome,
-    })
+    Some(Exchange { file, tool, arguments, outcome })
 }
 
 /// Replaces recorded names with simulated ones, deep inside `value`.
@@ -104,9 +85,7 @@ fn translate(value: &Value, pids: &HashMap<String, String>) -> Value {
             Value::Array(items.iter().map(|item| translate(item, pids)).collect())
         }
         Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, item)| (key.clone(), translate(item, pids)))
-                .collect(),
+            map.iter().map(|(key, item)| (key.clone(), translate(item, pids))).collect(),
         ),
         other => other.clone(),
     }
@@ -142,11 +121,7 @@ pub fn same_shape(recorded: &Value, ours: &Value, path: &str) -> Result<(), Stri
         }
         (Value::Array(left), Value::Array(right)) => {
             if path.is_empty() && right.is_empty() != left.is_empty() {
-                return Err(format!(
-                    "recorded {} items, simulated {}",
-                    left.len(),
-                    right.len()
-                ));
+                return Err(format!("recorded {} items, simulated {}", left.len(), right.len()));
             }
             for (index, item) in right.iter().enumerate() {
                 if let Some(model) = left.get(index.min(left.len().saturating_sub(1))) {
@@ -159,11 +134,7 @@ pub fn same_shape(recorded: &Value, ours: &Value, path: &str) -> Result<(), Stri
             Ok(())
         }
         _ if kind(recorded) == kind(ours) => Ok(()),
-        _ => Err(format!(
-            "{path}: recorded {} but simulated {}",
-            kind(recorded),
-            kind(ours)
-        )),
+        _ => Err(format!("{path}: recorded {} but simulated {}", kind(recorded), kind(ours))),
     }
 }
 
@@ -183,10 +154,7 @@ fn settle(reply: ToolReply) -> ToolReply {
 fn every_recorded_call_has_the_recorded_shape() {
     let Some(dir) = recordings_dir() else { return };
     // The recorded node is one release older: legacy node_info.
-    let mut world = World::new(&SimOptions {
-        legacy: true,
-        ..SimOptions::test()
-    });
+    let mut world = World::new(&SimOptions { legacy: true, ..SimOptions::test() });
     let mut pids: HashMap<String, String> = HashMap::new();
     let mut failures = Vec::new();
     let mut now = 0;
@@ -211,9 +179,7 @@ fn every_recorded_call_has_the_recorded_shape() {
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let node = arguments
-            .remove("node")
-            .and_then(|node| node.as_str().map(str::to_string));
+        let node = arguments.remove("node").and_then(|node| node.as_str().map(str::to_string));
         let node = node.unwrap_or_else(|| "shop@localhost".to_string());
         if exchange.tool != "call_process" {
             arguments.remove("timeout");
@@ -246,12 +212,7 @@ fn every_recorded_call_has_the_recorded_shape() {
         }
     }
     assert!(checked > 80, "only {checked} recorded calls replayed");
-    assert!(
-        failures.is_empty(),
-        "{} mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// A PID, a single word, or the first word of a sentence.
@@ -263,10 +224,7 @@ fn text_shape(text: &str) -> String {
     if !text.contains(char::is_whitespace) {
         return "<word>".to_string();
     }
-    text.split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    text.split_whitespace().next().unwrap_or_default().to_string()
 }
 
 /// PIDs a recorded call returned (throwaways) map to the ones we returned.
@@ -283,31 +241,20 @@ fn remember_pids(recorded: &[Value], ours: &[Value], pids: &mut HashMap<String, 
 #[test]
 fn legacy_node_info_has_exactly_the_recorded_keys() {
     let Some(dir) = recordings_dir() else { return };
-    let Some(Exchange {
-        outcome: Outcome::Json(recorded),
-        ..
-    }) = exchanges(&dir)
-        .into_iter()
-        .find(|exchange| exchange.file.starts_with("006_"))
+    let Some(Exchange { outcome: Outcome::Json(recorded), .. }) =
+        exchanges(&dir).into_iter().find(|exchange| exchange.file.starts_with("006_"))
     else {
         panic!("006_node_info is not a JSON answer");
     };
-    let options = SimOptions {
-        legacy: true,
-        ..SimOptions::test()
-    };
+    let options = SimOptions { legacy: true, ..SimOptions::test() };
     let mut world = World::new(&options);
     let ToolReply::Json(ours) = world.call("shop@localhost", "node_info", &Map::new()) else {
         panic!("node_info did not answer JSON");
     };
-    let recorded_keys: Vec<&String> = recorded
-        .as_object()
-        .map(|map| map.keys().collect())
-        .unwrap_or_default();
-    let our_keys: Vec<&String> = ours
-        .as_object()
-        .map(|map| map.keys().collect())
-        .unwrap_or_default();
+    let recorded_keys: Vec<&String> =
+        recorded.as_object().map(|map| map.keys().collect()).unwrap_or_default();
+    let our_keys: Vec<&String> =
+        ours.as_object().map(|map| map.keys().collect()).unwrap_or_default();
     assert_eq!(recorded_keys, our_keys);
     same_shape(&recorded, &ours, "").unwrap();
 }
