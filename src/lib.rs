@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod interrupt;
+pub mod json_escape;
 pub mod mcp;
 pub mod protocol;
 pub mod render;

@@ -15,6 +15,8 @@ use std::thread;
 
 use memchr::memchr;
 
+use crate::json_escape::{hex4, join_surrogates, simple_escape};
+
 /// Below this, one thread is faster than starting another.
 const PARALLEL_BYTES: usize = 1 << 20;
 
@@ -205,19 +207,11 @@ fn is_special(byte: u8) -> bool {
 /// The character of the escape whose letter is at `at` (just after the
 /// backslash), and where the input goes on after it.
 fn escape(input: &[u8], at: usize) -> Option<(char, usize)> {
-    let character = match *input.get(at)? {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        b'u' => return unicode(input, at + 1),
-        _ => return None,
-    };
-    Some((character, at + 1))
+    let letter = *input.get(at)?;
+    if letter == b'u' {
+        return unicode(input, at + 1);
+    }
+    Some((simple_escape(letter)?, at + 1))
 }
 
 /// `XXXX` at `at`, after `\u`: a character, or a surrogate pair joined.
@@ -231,20 +225,11 @@ fn unicode(input: &[u8], at: usize) -> Option<(char, usize)> {
                 [b'\\', b'u', rest @ ..] => hex4(rest)?,
                 _ => return None,
             };
-            if !(0xDC00..=0xDFFF).contains(&low) {
-                return None;
-            }
-            let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-            Some((char::from_u32(scalar)?, next + 6))
+            Some((join_surrogates(unit, low)?, next + 6))
         }
         0xDC00..=0xDFFF => None,
         _ => Some((char::from_u32(unit)?, next)),
     }
-}
-
-fn hex4(bytes: &[u8]) -> Option<u32> {
-    let digits = bytes.get(..4)?;
-    digits.iter().try_fold(0, |value, &digit| Some(value * 16 + char::from(digit).to_digit(16)?))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use memchr::memchr;
 
 use super::Parser;
 use crate::bindings::convert::ConvertError;
+use crate::json_escape::{hex4, join_surrogates, simple_escape};
 
 impl Parser<'_> {
     /// Decodes the escapes of `text[start..end]` into `scratch`.
@@ -20,16 +21,9 @@ impl Parser<'_> {
 
             let escape = self.bytes[run + 1];
             cursor = run + 2;
-            let decoded = match escape {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'u' => {
+            let decoded = match (escape, simple_escape(escape)) {
+                (_, Some(character)) => character,
+                (b'u', None) => {
                     let (character, next) = self.unicode_escape(cursor, end)?;
                     cursor = next;
                     character
@@ -60,25 +54,13 @@ impl Parser<'_> {
                     [b'\\', b'u', tail @ ..] => hex4(tail),
                     _ => None,
                 };
-                match low {
-                    Some(low @ 0xDC00..=0xDFFF) => {
-                        let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                        Ok((char::from_u32(scalar).unwrap_or('\u{FFFD}'), next + 6))
-                    }
-                    _ => Ok(('\u{FFFD}', next)),
+                match low.and_then(|low| join_surrogates(unit, low)) {
+                    Some(character) => Ok((character, next + 6)),
+                    None => Ok(('\u{FFFD}', next)),
                 }
             }
             0xDC00..=0xDFFF => Ok(('\u{FFFD}', next)),
             _ => Ok((char::from_u32(unit).unwrap_or('\u{FFFD}'), next)),
         }
     }
-}
-
-fn hex4(bytes: &[u8]) -> Option<u32> {
-    let digits = bytes.get(..4)?;
-    let mut value = 0;
-    for &digit in digits {
-        value = value * 16 + char::from(digit).to_digit(16)?;
-    }
-    Some(value)
 }
