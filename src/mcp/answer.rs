@@ -243,6 +243,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mcp::reader::tests::mutated;
     use proptest::prelude::*;
 
     const URL: &str = "http://127.0.0.1:9922/mcp";
@@ -389,12 +390,7 @@ mod tests {
             edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
             cut in any::<usize>(),
         ) {
-            let mut bytes = valid_answer();
-            for (position, byte) in edits {
-                let index = position % bytes.len();
-                bytes[index] = byte;
-            }
-            bytes.truncate(cut % (bytes.len() + 1));
+            let bytes = mutated(valid_answer(), &edits, cut);
             let expected = slow(&bytes).map_err(|error| error.to_string());
             if let Some(result) = fast(&bytes) {
                 prop_assert_eq!(Ok(result), expected.clone());

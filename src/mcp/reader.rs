@@ -170,7 +170,7 @@ fn html_title(text: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::protocol::{CallToolResult, InitializeResult};
     use proptest::prelude::*;
@@ -239,6 +239,21 @@ mod tests {
         assert!(decode_event::<CallToolResult>(br#"{"id":4,"result":{"con"#, 4, URL).is_err());
     }
 
+    /// `bytes` with a few bytes overwritten, then cut short: the inputs
+    /// the mutation properties feed the decoders.
+    pub(in crate::mcp) fn mutated(
+        mut bytes: Vec<u8>,
+        edits: &[(usize, u8)],
+        cut: usize,
+    ) -> Vec<u8> {
+        for &(position, byte) in edits {
+            let index = position % bytes.len();
+            bytes[index] = byte;
+        }
+        bytes.truncate(cut % (bytes.len() + 1));
+        bytes
+    }
+
     fn valid_answer() -> Vec<u8> {
         br#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"{\n  \"PID\": \"\u003c9F35C982.0.1012\u003e\"\n}"},{"type":"image","data":"AA==","mimeType":"image/png"}],"isError":false,"structuredContent":{"a":[1,2.5,null]}}}"#.to_vec()
     }
@@ -256,12 +271,7 @@ mod tests {
             edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
             cut in any::<usize>(),
         ) {
-            let mut bytes = valid_answer();
-            for (position, byte) in edits {
-                let index = position % bytes.len();
-                bytes[index] = byte;
-            }
-            bytes.truncate(cut % (bytes.len() + 1));
+            let bytes = mutated(valid_answer(), &edits, cut);
             let _ = call(&bytes, 1);
             let _ = decode_event::<CallToolResult>(&bytes, 1, URL);
         }
