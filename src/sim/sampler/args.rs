@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::sim::world::json_kind;
+
 /// The arguments of one sampler call, named after the Go params struct.
 pub struct Args<'a> {
     map: &'a Map<String, Value>,
@@ -22,7 +24,7 @@ impl<'a> Args<'a> {
                 Some(value) => Ok(value),
                 None => Err(self.mismatch(&format!("number {number}"), name, "int")),
             },
-            Some(other) => Err(self.mismatch(kind(other), name, "int")),
+            Some(other) => Err(self.mismatch(json_kind(other), name, "int")),
         }
     }
 
@@ -31,7 +33,7 @@ impl<'a> Args<'a> {
         match self.map.get(name) {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(text)) => Ok(text.clone()),
-            Some(other) => Err(self.mismatch(kind(other), name, "string")),
+            Some(other) => Err(self.mismatch(json_kind(other), name, "string")),
         }
     }
 
@@ -43,11 +45,11 @@ impl<'a> Args<'a> {
                 .iter()
                 .map(|item| match item {
                     Value::String(text) => Ok(text.clone()),
-                    other => Err(self.mismatch(kind(other), name, "string")),
+                    other => Err(self.mismatch(json_kind(other), name, "string")),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(other) => Err(self.mismatch(kind(other), name, "[]string")),
+            Some(other) => Err(self.mismatch(json_kind(other), name, "[]string")),
         }
     }
 
@@ -56,7 +58,7 @@ impl<'a> Args<'a> {
         match self.map.get(name) {
             None | Some(Value::Null) => Ok(Map::new()),
             Some(Value::Object(map)) => Ok(map.clone()),
-            Some(other) => Err(self.mismatch(kind(other), name, "map[string]interface {}")),
+            Some(other) => Err(self.mismatch(json_kind(other), name, "map[string]interface {}")),
         }
     }
 
@@ -65,17 +67,6 @@ impl<'a> Args<'a> {
             "invalid params: json: cannot unmarshal {found} into Go struct field {}.{name} of type {wanted}",
             self.structure
         )
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

@@ -144,14 +144,7 @@ impl<'a> Args<'a> {
     }
 
     fn mismatch(&mut self, key: &str, value: &Value, go_type: &str) {
-        let kind = match value {
-            Value::Null => "null",
-            Value::Bool(_) => "bool",
-            Value::Number(_) => "number",
-            Value::String(_) => "string",
-            Value::Array(_) => "array",
-            Value::Object(_) => "object",
-        };
+        let kind = super::json::json_kind(value);
         self.record(
             key,
             format!(

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::node::{CronJob, Node};
+use crate::sim::clock::civil_from_days;
 
 /// Go's zero `time.Time`.
 pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
@@ -39,20 +40,6 @@ pub fn rfc3339(unix_s: i64) -> String {
         (seconds / 60) % 60,
         seconds % 60
     )
-}
-
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// One `CronJobInfo`.

@@ -10,6 +10,18 @@ pub fn pretty_go(value: &Value) -> String {
     crate::sim::wire::pretty(value)
 }
 
+/// The kind of a JSON value as Go's encoding/json names it in errors.
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -33,6 +33,7 @@ use super::SimOptions;
 use network::Link;
 use node::Node;
 
+pub(crate) use json::json_kind;
 pub use json::pretty_go;
 
 /// The world moves in steps of this many ms of sim time.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::sim::world::{ToolReply, World, RECORDED_NAMES};
+use crate::sim::world::{json_kind, ToolReply, World, RECORDED_NAMES};
 use crate::sim::SimOptions;
 
 const SAMPLER_TOOLS: &[&str] =
@@ -91,17 +91,6 @@ fn translate(value: &Value, pids: &HashMap<String, String>) -> Value {
     }
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// Same kinds and, for objects, the same keys in the same order. Inside a
 /// value an empty list may be null on one side and `[]` on the other.
 pub fn same_shape(recorded: &Value, ours: &Value, path: &str) -> Result<(), String> {
@@ -133,8 +122,12 @@ pub fn same_shape(recorded: &Value, ours: &Value, path: &str) -> Result<(), Stri
         (Value::Null, Value::Array(_)) | (Value::Array(_), Value::Null) if !path.is_empty() => {
             Ok(())
         }
-        _ if kind(recorded) == kind(ours) => Ok(()),
-        _ => Err(format!("{path}: recorded {} but simulated {}", kind(recorded), kind(ours))),
+        _ if json_kind(recorded) == json_kind(ours) => Ok(()),
+        _ => Err(format!(
+            "{path}: recorded {} but simulated {}",
+            json_kind(recorded),
+            json_kind(ours)
+        )),
     }
 }
 
